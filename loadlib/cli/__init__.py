@@ -1,0 +1,1 @@
+"""The ``loadlib`` command: one module per subcommand, each with ``add_parser(subparsers)``."""

@@ -1,0 +1,16 @@
+"""`loadlib profiles` (placeholder until its owner fills it in)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("profiles", help="(not yet available)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    print("loadlib profiles: not yet available")
+    return 2

@@ -1,0 +1,1 @@
+"""Shared fixtures. Integration helpers live in tests/support.py."""
