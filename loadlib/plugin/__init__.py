@@ -23,6 +23,9 @@ _MODULES = (
     "metrics",  # request/user events -> registry; worker -> master deltas
     "thresholds",  # evaluation every 2 s, abortOnFail, exit codes
     "reports",  # end-of-run summary and every report/output file
+    "workload",  # workload environment variables, validated before traffic
+    "efficiency",  # generator CPU watch: warn when latencies stop being trustworthy
+    "reports",  # end-of-run summary and every report/output file
     "live",  # Prometheus exporter, InfluxDB, web UI tab
 )
 
