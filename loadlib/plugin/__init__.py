@@ -22,7 +22,6 @@ _MODULES = (
     "arrival",  # open-model arrival-rate executors
     "metrics",  # request/user events -> registry; worker -> master deltas
     "thresholds",  # evaluation every 2 s, abortOnFail, exit codes
-    "reports",  # end-of-run summary and every report/output file
     "workload",  # workload environment variables, validated before traffic
     "efficiency",  # generator CPU watch: warn when latencies stop being trustworthy
     "reports",  # end-of-run summary and every report/output file
