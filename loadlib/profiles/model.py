@@ -7,8 +7,8 @@ threshold grammar lives in ``loadlib.thresholds`` (profiles are declarations).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 EXECUTORS = (
     "ramping-vus",
@@ -19,6 +19,7 @@ EXECUTORS = (
     "ramping-arrival-rate",
 )
 ARRIVAL_EXECUTORS = ("constant-arrival-rate", "ramping-arrival-rate")
+ITERATION_EXECUTORS = ("per-vu-iterations", "shared-iterations")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,58 @@ class Scenario:
     def is_arrival_rate(self) -> bool:
         return self.executor in ARRIVAL_EXECUTORS
 
+    @property
+    def is_iterations(self) -> bool:
+        return self.executor in ITERATION_EXECUTORS
+
+    @property
+    def run_duration_s(self) -> float:
+        """How long the scenario runs after its startTime (maxDuration for the iteration executors)."""
+        if self.executor in ("ramping-vus", "ramping-arrival-rate"):
+            return sum(s.duration_s for s in self.stages)
+        if self.executor in ITERATION_EXECUTORS:
+            return self.max_duration_s if self.max_duration_s is not None else 600.0
+        return self.duration_s or 0.0
+
+    @property
+    def end_s(self) -> float:
+        return self.start_time_s + self.run_duration_s
+
+    @property
+    def peak_vus(self) -> int:
+        """Most users this scenario ever asks for (maxVUs for arrival-rate scenarios)."""
+        if self.executor == "ramping-vus":
+            return int(max([self.start_vus or 0, *(s.target for s in self.stages)]))
+        if self.is_arrival_rate:
+            return int(self.max_vus or self.pre_allocated_vus or 0)
+        return int(self.vus or 0)
+
+    @property
+    def peak_rate(self) -> float | None:
+        """Iterations per second at the peak (arrival-rate scenarios only)."""
+        if not self.is_arrival_rate:
+            return None
+        unit = self.time_unit_s or 1.0
+        if self.executor == "constant-arrival-rate":
+            return (self.rate or 0.0) / unit
+        return max([self.start_rate or 0.0, *(s.target for s in self.stages)]) / unit
+
+    def scaled(self, time_scale: float) -> Scenario:
+        """Every duration multiplied by ``time_scale`` (timeUnit is a rate unit and stays)."""
+
+        def mul(v: float | None) -> float | None:
+            return None if v is None else v * time_scale
+
+        return replace(
+            self,
+            start_time_s=self.start_time_s * time_scale,
+            graceful_stop_s=self.graceful_stop_s * time_scale,
+            duration_s=mul(self.duration_s),
+            max_duration_s=mul(self.max_duration_s),
+            graceful_ramp_down_s=mul(self.graceful_ramp_down_s),
+            stages=tuple(Stage(s.duration_s * time_scale, s.target) for s in self.stages),
+        )
+
 
 @dataclass(frozen=True)
 class ThresholdSpec:
@@ -62,6 +115,11 @@ class ThresholdSpec:
     expression: str  # "p(95)<500", optionally "p(95)<500 over 1m"
     abort_on_fail: bool = False
     delay_abort_eval_s: float | None = None
+
+    def scaled(self, time_scale: float) -> ThresholdSpec:
+        if self.delay_abort_eval_s is None:
+            return self
+        return replace(self, delay_abort_eval_s=self.delay_abort_eval_s * time_scale)
 
 
 @dataclass(frozen=True)
@@ -74,3 +132,58 @@ class Profile:
     http_timeout_s: float = 60.0  # k6's default request timeout
     summary_trend_stats: tuple[str, ...] = ("avg", "min", "med", "max", "p(90)", "p(95)")
     tags: Mapping[str, str] = field(default_factory=dict)
+    ignored_options: tuple[str, ...] = ()  # k6 options loadlib accepts but does not act on (pasted JSON)
+
+    @property
+    def total_duration_s(self) -> float:
+        """When the last scenario ends (graceful stop periods not included), in seconds."""
+        return max((s.end_s for s in self.scenarios), default=0.0)
+
+    @property
+    def peak_vus(self) -> int:
+        """Most users running at once across overlapping scenarios (maxVUs for arrival-rate ones)."""
+        return int(max((sum(s.peak_vus for s in self.scenarios if _overlaps(s, t)) for t in self._starts()),
+                       default=0))
+
+    @property
+    def peak_rate(self) -> float | None:
+        """Peak iterations per second across overlapping arrival-rate scenarios, or None without any."""
+        if not any(s.is_arrival_rate for s in self.scenarios):
+            return None
+        return max(sum(s.peak_rate or 0.0 for s in self.scenarios if s.is_arrival_rate and _overlaps(s, t))
+                   for t in self._starts())
+
+    def _starts(self) -> list[float]:
+        return sorted({s.start_time_s for s in self.scenarios})
+
+    def scaled(self, time_scale: float) -> Profile:
+        """The same shape compressed or stretched in time: every duration times ``time_scale``.
+
+        >>> Profile("p", "x", (Scenario("default", "constant-vus", vus=5, duration_s=600.0),)).scaled(0.01).total_duration_s
+        6.0
+        """
+        if time_scale == 1:
+            return self
+        return replace(
+            self,
+            scenarios=tuple(s.scaled(time_scale) for s in self.scenarios),
+            thresholds=tuple(t.scaled(time_scale) for t in self.thresholds),
+        )
+
+    def with_stages(self, stages: Iterable[Stage], source: str = "--stage") -> Profile:
+        """k6's ``--stage`` override: the run becomes one ramping-vus scenario with these stages.
+
+        A profile that already is a single ramping-vus scenario keeps its name, user class,
+        startVUs and graceful periods; anything else is replaced by a ``default`` scenario.
+        """
+        stages = tuple(stages)
+        if len(self.scenarios) == 1 and self.scenarios[0].executor == "ramping-vus":
+            scenario = replace(self.scenarios[0], stages=stages, start_time_s=0.0)
+        else:
+            scenario = Scenario(name="default", executor="ramping-vus", start_vus=1, stages=stages,
+                                graceful_ramp_down_s=30.0)
+        return replace(self, scenarios=(scenario,), source=f"{self.source} + {source}")
+
+
+def _overlaps(scenario: Scenario, t: float) -> bool:
+    return scenario.start_time_s <= t < scenario.end_s or (scenario.run_duration_s == 0 and t == scenario.start_time_s)
