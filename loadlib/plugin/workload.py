@@ -24,7 +24,7 @@ from loadlib.data import seed as data_seed
 from loadlib.errors import EnvironmentVariableError
 from loadlib.plugin import state
 from loadlib.plugin.failure import abort_config
-from loadlib.users import env as workload_env
+from loadlib.users import envvars as workload_env
 
 log = logging.getLogger("loadlib.workload")
 

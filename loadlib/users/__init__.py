@@ -14,7 +14,7 @@ import importlib
 from typing import Any
 
 from loadlib.users.defaults import SANDBOX, SandboxDefaults
-from loadlib.users.env import DECLARED, EnvVar, env
+from loadlib.users.envvars import DECLARED, EnvVar, env
 from loadlib.users.reply import Reply
 
 _LAZY = {"FastUser": "loadlib.users.classes", "HttpUser": "loadlib.users.classes",

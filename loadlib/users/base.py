@@ -37,7 +37,7 @@ from loadlib.protocols import (
     sign_request,
     verify_response,
 )
-from loadlib.users.env import EnvVar
+from loadlib.users.envvars import EnvVar
 from loadlib.users.reply import Reply
 
 Validator = Callable[[Reply], "str | None"]

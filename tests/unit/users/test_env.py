@@ -6,7 +6,7 @@ import pytest
 
 from loadlib.errors import EnvironmentVariableError
 from loadlib.users import SANDBOX
-from loadlib.users import env as envmod
+from loadlib.users import envvars as envmod
 
 
 @pytest.fixture(autouse=True)
