@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -216,3 +217,11 @@ def path_param(name: str, schema: Mapping[str, Any] = INT) -> dict[str, Any]:
 
 def query_param(name: str, schema: Mapping[str, Any] = INT) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+
+
+def utc_iso(ts: float | None = None) -> str:
+    """An ISO-8601 UTC timestamp with a ``Z`` suffix, second precision."""
+    import datetime as _dt
+
+    moment = _dt.datetime.fromtimestamp(time.time() if ts is None else ts, tz=_dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
