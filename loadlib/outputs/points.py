@@ -1,0 +1,144 @@
+"""Per-sample outputs: ``--out json=PATH`` (k6 NDJSON) and ``--out csv=PATH`` (k6 CSV).
+
+Unlike the end-of-run reports these stream during the run, so they are
+written to a temporary file beside the target and renamed over it only by
+``close()`` (fsync + ``os.replace``): a crash leaves the previous file (or
+none), never a truncated one; ``abort()`` removes the temporary file.
+
+NDJSON (k6 ``internal/output/json``): one ``Metric`` line the first time a
+metric is seen, then one ``Point`` line per sample::
+
+    {"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time",
+     "thresholds":["p(95)<500"],"submetrics":null},"metric":"http_req_duration"}
+    {"type":"Point","data":{"time":"2026-01-01T00:00:00.123456Z","value":4.2,
+     "tags":{"method":"GET","name":"/x","status":"200"}},"metric":"http_req_duration"}
+
+CSV (k6 ``output/csv``): header ``metric_name,timestamp,metric_value`` then
+k6's fixed tag columns and ``extra_tags`` (other tags as ``k=v&k2=v2``);
+``timestamp`` is unix seconds, k6's default ``timeFormat``.
+
+>>> w = NDJSONWriter("out/points.ndjson"); w.write([Sample("http_reqs", "counter", "default", t, 1, {})]); w.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, NamedTuple
+
+CSV_TAG_COLUMNS: tuple[str, ...] = (
+    "check", "error", "error_code", "expected_response", "group", "method", "name", "proto",
+    "scenario", "service", "status", "subproto", "tls_version", "url",
+)
+CSV_HEADER: tuple[str, ...] = ("metric_name", "timestamp", "metric_value", *CSV_TAG_COLUMNS, "extra_tags")
+
+
+class Sample(NamedTuple):
+    """One recorded value: what a registry tap hands to the per-sample outputs.
+
+    A plain tuple on the wire (workers ship lists of these to the master).
+    """
+
+    metric: str
+    type: str  # counter | gauge | rate | trend
+    contains: str  # default | time | data
+    time: float  # unix seconds
+    value: float
+    tags: Mapping[str, str]
+
+
+def rfc3339(ts: float) -> str:
+    """Unix seconds as k6 writes Point times: ``2026-01-01T00:00:00.123456Z``."""
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _AtomicStream:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        parent = self.path.parent if str(self.path.parent) else Path(".")
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
+        self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.closed = False
+        self.count = 0
+
+    def close(self) -> Path:
+        """Flush, fsync and rename over the target; returns the final path."""
+        if self.closed:
+            return self.path
+        self.closed = True
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(self.fh.fileno(), 0o666 & ~umask)
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop everything written so far; the target is left as it was."""
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+
+
+class NDJSONWriter(_AtomicStream):
+    """k6's ``--out json`` format; ``thresholds`` maps a metric name to its threshold expressions."""
+
+    def __init__(self, path: str | os.PathLike[str], thresholds: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(path)
+        self.thresholds = thresholds or {}
+        self.seen: set[str] = set()
+
+    def write(self, samples: Iterable[Sample]) -> None:
+        buf = io.StringIO()
+        for s in samples:
+            if s.metric not in self.seen:
+                self.seen.add(s.metric)
+                buf.write(json.dumps({
+                    "type": "Metric",
+                    "data": {"name": s.metric, "type": s.type, "contains": s.contains,
+                             "thresholds": list(self.thresholds.get(s.metric, ())), "submetrics": None},
+                    "metric": s.metric,
+                }, separators=(",", ":")) + "\n")
+            buf.write(json.dumps({
+                "type": "Point",
+                "data": {"time": rfc3339(s.time), "value": s.value, "tags": dict(s.tags)},
+                "metric": s.metric,
+            }, separators=(",", ":")) + "\n")
+            self.count += 1
+        self.fh.write(buf.getvalue())
+
+
+class CSVWriter(_AtomicStream):
+    """k6's ``--out csv`` format."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self.writer = csv.writer(self.fh, lineterminator="\n")
+        self.writer.writerow(CSV_HEADER)
+
+    def write(self, samples: Iterable[Sample]) -> None:
+        for s in samples:
+            tags = dict(s.tags)
+            row = [s.metric, str(int(s.time)), _num(s.value)]
+            row += [str(tags.pop(col, "")) for col in CSV_TAG_COLUMNS]
+            row.append("&".join(f"{k}={v}" for k, v in sorted(tags.items())))
+            self.writer.writerow(row)
+            self.count += 1
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
