@@ -31,14 +31,14 @@ def tagset(tags: Mapping[str, object] | None) -> TagSet:
     return tuple(sorted((str(k), str(v)) for k, v in tags.items()))
 
 
-class MetricType(str, enum.Enum):
+class MetricType(enum.StrEnum):
     COUNTER = "counter"
     GAUGE = "gauge"
     RATE = "rate"
     TREND = "trend"
 
 
-class ValueKind(str, enum.Enum):
+class ValueKind(enum.StrEnum):
     """k6's ``contains``: how a value is displayed (time in ms, data in bytes)."""
 
     DEFAULT = "default"
@@ -79,6 +79,7 @@ class GaugeSeries:
     value: float
     min: float
     max: float
+    at: float = 0.0  # unix seconds of the last set: the latest value wins when series merge
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,19 @@ class MetricSnapshot:
     type: MetricType
     contains: ValueKind
     series: Mapping[TagSet, Series]
+    duration_s: float = 0.0  # what a counter's ``rate`` divides by (the run, or a threshold's window)
 
     def select(self, tag_filter: Mapping[str, str] | None = None) -> Aggregate:
-        """Merge every series whose tags include all of ``tag_filter`` (k6 sub-metric semantics)."""
-        raise NotImplementedError  # implemented in loadlib.metrics (see aggregate.py)
+        """Merge every series whose tags include all of ``tag_filter`` (k6 sub-metric semantics).
+
+        The result is a ``loadlib.metrics.aggregate.MergedAggregate``; with no
+        matching series it is empty (``.empty``) and its stats are 0.
+        """
+        from loadlib.metrics.aggregate import matches, merge_series
+
+        flt = {str(k): str(v) for k, v in (tag_filter or {}).items()}
+        chosen = [s for ts, s in self.series.items() if matches(ts, flt)]
+        return merge_series(self.type, chosen, self.duration_s)
 
     def tag_values(self, key: str) -> tuple[str, ...]:
         """Every value tag ``key`` takes in this metric, sorted: lists the sub-metrics that exist."""
