@@ -1,9 +1,123 @@
-"""Hub module: sandbox. (Placeholder until its owner fills it in.)"""
+"""Hub module: start the embedded sandbox when the run has no target host.
+
+On the master (or a local run), when neither ``--host`` / ``LOCUST_HOST`` /
+locust.conf nor any user class names a host, the ``init`` listener starts
+``python -m loadlib.sandbox --port 0`` as a child process, waits (30 s at most)
+for its ready line, and points ``environment.host`` at it. Locust sends that host
+to workers in every spawn message, so workers never start a sandbox of their own.
+The child is stopped on ``quitting`` and, as a fallback, at interpreter exit.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
+
+from loadlib.errors import LoadlibError
+from loadlib.plugin import state
+from loadlib.plugin.failure import abort_config
+
+log = logging.getLogger("loadlib")
+
+START_TIMEOUT_S = 30.0
+URL_PREFIX = "LOADLIB_SANDBOX_URL="  # the line python -m loadlib.sandbox prints once it serves
+
+
+class SandboxProcess:
+    """A sandbox child process: ``start()`` returns its URL, ``stop()`` ends it (idempotent)."""
+
+    def __init__(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url: str | None = None
+        self._dir = tempfile.mkdtemp(prefix="loadlib-sandbox-run-")
+        self._ready = Path(self._dir, "ready")
+        self._log = Path(self._dir, "sandbox.log")
+
+    def start(self) -> str:
+        args = [sys.executable, "-m", "loadlib.sandbox", "--host", "127.0.0.1", "--port", "0",
+                "--ready-file", str(self._ready), "--exit-with-parent", str(os.getpid())]
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        with open(self._log, "wb") as out:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
+            if self._ready.exists():
+                line = self._ready.read_text().strip()
+                if line.startswith(URL_PREFIX):
+                    self.url = line[len(URL_PREFIX):]
+                    return self.url
+            if self.proc.poll() is not None:
+                raise LoadlibError(f"the embedded sandbox exited with code {self.proc.returncode} before serving: "
+                                   f"{self._tail()} (pass --host to test another target)")
+            time.sleep(0.05)
+        self.stop()
+        raise LoadlibError(f"the embedded sandbox did not start within {self.timeout_s:.0f} s: {self._tail()} "
+                           "(pass --host to test another target)")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        for path in (self._ready, self._log):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        with contextlib.suppress(OSError):
+            os.rmdir(self._dir)
+
+    def _tail(self) -> str:
+        try:
+            text = self._log.read_text(errors="replace").strip()
+        except OSError:
+            return "(no output)"
+        return " | ".join(text.splitlines()[-5:]) or "(no output)"
+
+
+def needs_sandbox(environment: Any) -> bool:
+    """True on a master or local run with no host from options, config or any user class."""
+    options = environment.parsed_options
+    if options is None or getattr(options, "worker", False):
+        return False
+    if environment.host or getattr(options, "host", None):
+        return False
+    return not any(getattr(cls, "host", None) for cls in environment.user_classes or ())
+
+
+def on_init(environment: Any, **_kw: Any) -> None:
+    if not needs_sandbox(environment):
+        return
+    sandbox = SandboxProcess()
+    state.RUN.extras["sandbox_process"] = sandbox
+    atexit.register(sandbox.stop)
+    try:
+        url = sandbox.start()
+    except LoadlibError as exc:
+        abort_config(exc)
+    environment.host = url
+    state.RUN.extras["sandbox_url"] = url
+    log.info("loadlib: embedded sandbox at %s", url)
+
+
+def on_quitting(environment: Any, **_kw: Any) -> None:
+    sandbox = state.RUN.extras.get("sandbox_process")
+    if sandbox is not None:
+        sandbox.stop()
 
 
 def register(events: Any) -> None:
     """Attach this concern's listeners to Locust's events."""
+    events.init.add_listener(on_init)
+    events.quitting.add_listener(on_quitting)

@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="larger request bodies get 413 (default %(default)s)")
     parser.add_argument("--admission-rate", type=float, default=SandboxConfig.fluxgate_admission_rate,
                         help="Flux-Gate admissions per second before 302 to the waiting room (default %(default)s)")
+    parser.add_argument("--exit-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)
     parser.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
 
 
@@ -114,7 +115,7 @@ def serve(args: argparse.Namespace) -> int:
         config = uvicorn.Config(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
                                 lifespan="on", access_log=False, log_level=args.log_level,
                                 timeout_graceful_shutdown=3, backlog=4096)
-        server = _AnnouncingServer(config, args.ready_file)
+        server = _AnnouncingServer(config, args.ready_file, args.exit_with_parent)
         # uvicorn re-raises the SIGTERM it caught once it has shut down; turning it into SystemExit lets
         # the temporary database be removed instead of the process dying on the default handler.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -132,7 +133,9 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 class _AnnouncingServer:
     """A uvicorn Server that prints the URL line after its socket is listening."""
 
-    def __new__(cls, config: Any, ready_file: str | None) -> Any:
+    def __new__(cls, config: Any, ready_file: str | None, parent_pid: int | None = None) -> Any:
+        import asyncio
+
         import uvicorn
 
         class Server(uvicorn.Server):
@@ -142,5 +145,15 @@ class _AnnouncingServer:
                     host, port = self.servers[0].sockets[0].getsockname()[:2]
                     shown = f"[{host}]" if ":" in host else host
                     _announce(f"http://{shown}:{port}", ready_file)
+                    if parent_pid:
+                        self._watch = asyncio.ensure_future(self._watch_parent(parent_pid))
+
+            async def _watch_parent(self, pid: int) -> None:
+                # a parent killed with SIGKILL cannot stop us: notice it is gone and exit
+                while not self.should_exit:
+                    if os.getppid() != pid:
+                        self.should_exit = True
+                        return
+                    await asyncio.sleep(0.5)
 
         return Server(config)
