@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "Stage": "loadlib.profiles",
     "load_profile": "loadlib.profiles",
     "parse_duration": "loadlib.profiles",
+    "default_profile": "loadlib.profiles",
     # shapes
     "ProfileShape": "loadlib.shapes",
     # metrics + checks
