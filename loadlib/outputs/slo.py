@@ -12,7 +12,7 @@
 
 ``timestamp`` is the run's start (UTC, seconds). Response times are
 ``http_req_duration`` in milliseconds. Each ``*_met`` is the verdict of the
-thresholds on ``http_req_duration`` (any of its sub-metrics too) with that
+thresholds on ``http_req_duration`` (on its sub-metrics when none is on the metric itself) with that
 aggregation (``p(50)``/``med``, ``p(95)``, ``p(99)``) or, for
 ``error_rate_met``, ``rate`` on ``http_req_failed``; several matching
 thresholds must all pass; ``null`` when the run declared no such threshold.
@@ -34,8 +34,11 @@ _SLO_AGGREGATIONS = {"p50_met": ("p(50)", "med"), "p95_met": ("p(95)",), "p99_me
 
 
 def _met(verdicts: Iterable[ThresholdVerdict], metric: str, aggregations: tuple[str, ...]) -> bool | None:
-    found = [v.ok for v in verdicts if parse_key(v.metric)[0] == metric and v.aggregation in aggregations]
-    return all(found) if found else None
+    relevant = [v for v in verdicts if parse_key(v.metric)[0] == metric and v.aggregation in aggregations]
+    # thresholds on the metric itself decide; its sub-metrics' thresholds only when there are none
+    exact = [v for v in relevant if v.metric.strip() == metric]
+    chosen = exact or relevant
+    return all(v.ok for v in chosen) if chosen else None
 
 
 def build(result: RunResult, *, test_type: str) -> dict[str, Any]:

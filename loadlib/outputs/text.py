@@ -122,9 +122,9 @@ def _totals_block(result: RunResult, trend_stats: Sequence[str]) -> list[str]:
     if snap.checks:
         dur = snap.duration_s
         rows = [
-            ("checks_total", f"{total}  {total / dur if dur > 0 else 0.0:.6f}/s"),
-            ("checks_succeeded", f"{units.percent(passes / total if total else 0.0)} {passes} out of {total}"),
-            ("checks_failed", f"{units.percent(fails / total if total else 0.0)} {fails} out of {total}"),
+            ("checks_total", f"{total:<7} {total / dur if dur > 0 else 0.0:.6f}/s"),
+            ("checks_succeeded", f"{units.percent(passes / total if total else 0.0):<7} {passes} out of {total}"),
+            ("checks_failed", f"{units.percent(fails / total if total else 0.0):<7} {fails} out of {total}"),
         ]
         for c in snap.checks:
             n = c.passes + c.fails
@@ -155,6 +155,8 @@ def _totals_block(result: RunResult, trend_stats: Sequence[str]) -> list[str]:
         lines.append(f"    {_dots(label, width)}: {value}")
     if check_rows:
         lines += ["", *check_rows]
+    if not rows:
+        lines.append("    (no checks recorded)")
     for title, section_rows in sections:
         lines += ["", f"    {title}"]
         for label, value in section_rows:
