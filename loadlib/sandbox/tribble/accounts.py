@@ -7,8 +7,7 @@ import hmac
 import secrets
 from typing import Any
 
-import jwt
-
+from loadlib.sandbox.tribble import tokens
 from loadlib.sandbox.tribble import validate as v
 from loadlib.sandbox.tribble.pipeline import ApiError, Ctx, Endpoint, Reply, invalid
 
@@ -105,8 +104,8 @@ def login(ctx: Ctx) -> Reply:
     scope = "user merchant" if _merchant_row(ctx, row["id"]) else "user"
     issued = int(ctx.now)
     user_id = f"usr_{row['id']}"
-    token = jwt.encode({"sub": user_id, "iat": issued, "exp": issued + ttl, "scope": scope},
-                       ctx.rt.cfg.jwt_secret, algorithm="HS256")
+    token = tokens.encode({"sub": user_id, "iat": issued, "exp": issued + ttl, "scope": scope},
+                          ctx.rt.cfg.jwt_secret)
     return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": ttl,
                        "user_id": user_id, "scope": scope})
 
