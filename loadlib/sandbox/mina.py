@@ -7,6 +7,7 @@ hit real rows. Contract: docs/api/mina.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
 from typing import Any
@@ -67,12 +68,10 @@ PAGE = """<!doctype html>
 """
 
 
-def _seed(db: Database) -> None:
-    if db.one("SELECT COUNT(*) AS n FROM mina_meetings")["n"]:
-        return
+@functools.lru_cache(maxsize=1)
+def _seed_rows(now: dt.datetime, created: str) -> tuple[list[tuple], list[tuple]]:
+    """The deterministic seed rows (cached: tests build many apps within the same hour)."""
     rng = random.Random(1)
-    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    created = utc_iso()
     people = [f"{n}@example.com" for n in ("ana", "bo", "chen", "dara", "eli", "fay", "gus", "hana")]
     meetings, tasks = [], []
     for i in range(1, SEED_MEETINGS + 1):
@@ -85,6 +84,14 @@ def _seed(db: Database) -> None:
         due = (now + dt.timedelta(days=rng.randint(-30, 30))).strftime("%Y-%m-%d")
         tasks.append((i, f"Task {i}", "", rng.choice(TASK_STATUSES), rng.choice(PRIORITIES),
                       rng.randint(1, SEED_MEETINGS), rng.choice(people), due, created, created))
+    return meetings, tasks
+
+
+def _seed(db: Database) -> None:
+    if db.one("SELECT COUNT(*) AS n FROM mina_meetings")["n"]:
+        return
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    meetings, tasks = _seed_rows(now, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     with db.tx() as conn:
         conn.executemany("INSERT INTO mina_meetings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meetings)
         conn.executemany("INSERT INTO mina_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tasks)
