@@ -81,7 +81,8 @@ class ProfileShape(LoadTestShape):
         actual = self._actual_counts()
         samples = [self.class_targets_at(t + k * 0.05) for k in range(int(LOOKAHEAD_S / 0.05) + 1)]
         upcoming = any(s != samples[0] for s in samples) or samples[0] != actual
-        total = sum(classes.values())
+        # The count the dispatcher ends this window at: a master waits until workers report it.
+        total = sum(self.class_targets_at(t + WINDOW_S).values())
         if self._last is None or upcoming:
             # A different tuple makes Locust call runner.start(), i.e. dispatch this window.
             self._flip = not self._flip
