@@ -112,10 +112,7 @@ def metric_values(
         stored = metric.aggregates.get(key)
         if stored is None:
             return None
-        values = dict(stored)
-        if "med" in values and "p(50)" not in values:
-            values["p(50)"] = values["med"]
-        return values
+        return dict(stored)
     series = _matching(metric, key)
     if not series:
         return None
@@ -140,7 +137,7 @@ def metric_values(
             # No registry aggregation available: one series per tag set; a plain
             # sum is right for the built-in gauges (vus per worker add up).
             value = float(sum(g.value for g in gauges))
-        return {"value": value, "min": min(g.min for g in gauges), "max": max(g.max for g in gauges)}
+        return {"value": value, "min": float(min(g.min for g in gauges)), "max": float(max(g.max for g in gauges))}
     dists = [s.dist for s in series if isinstance(s, TrendSeries)]
     if not dists or sum(d.count for d in dists) == 0:
         return None
