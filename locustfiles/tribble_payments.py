@@ -1,0 +1,101 @@
+"""Tribble 02 - payment processing (seed 000, 02_payment_load_test.js).
+
+Traffic mix per iteration: 90% small payments (100-500), 5% large (5000-50000),
+5% retries that resend an earlier payment with its idempotency key. Every
+payment is followed by a transaction status check and a balance inquiry; one
+in ten is reversed. All calls are signed (API_KEY/API_SECRET) and every
+response signature is verified.
+
+Custom metrics: ``payment_duration`` (ms), ``payment_success_rate``,
+``idempotency_effectiveness`` (retries that returned the original
+transaction) and ``duplicate_charges`` (retries that charged again; must stay 0).
+
+    locust -f locustfiles/tribble_payments.py --headless     # profile payments-load
+"""
+
+from __future__ import annotations
+
+from _tribble import TribbleUser
+from locust import task
+
+from loadlib import Counter, Rate, Trend, check
+from loadlib.data import PAYMENT_MIX
+from loadlib.profiles import default_profile
+
+default_profile("payments-load")
+
+payment_duration = Trend("payment_duration", time=True)
+payment_success_rate = Rate("payment_success_rate")
+idempotency_effectiveness = Rate("idempotency_effectiveness")
+duplicate_charges = Counter("duplicate_charges")
+payment_retries = Counter("payment_retries")
+
+RETRYABLE = (0, 502, 503)
+WALLET_BALANCE = 1_000_000_000  # the API maximum: a user never runs out of funds mid-run
+
+
+class TribblePayments(TribbleUser):
+    def on_start(self) -> None:
+        self.wallet_id = self.new_wallet("USD", balance=WALLET_BALANCE)
+        self.history: list[tuple[str, dict, str]] = []  # (idempotency key, body, transaction id)
+
+    def _pay(self, key: str, body: dict, band: str):  # noqa: ANN202
+        r = self.signed("POST", "/payments", json=body, headers={"Idempotency-Key": key},
+                        name="POST /payments", expect=(201,))
+        if r.status in RETRYABLE:  # transient: the same key makes the retry safe
+            payment_retries.add(1)
+            self.think(1.0)
+            r = self.signed("POST", "/payments", json=body, headers={"Idempotency-Key": key},
+                            name="POST /payments", expect=(201,))
+        payment_duration.add(r.elapsed_ms, tags={"band": band})
+        return r
+
+    def _retry_pay(self, key: str, body: dict, band: str, original: str):  # noqa: ANN202
+        # a retry that does not return the original transaction charged twice: the request failed
+        r = self.signed("POST", "/payments", json=body, headers={"Idempotency-Key": key},
+                        name="POST /payments (retry)", expect=(201,),
+                        validate=lambda r: None if r.get("transaction_id") == original else "duplicate_charge")
+        payment_duration.add(r.elapsed_ms, tags={"band": band})
+        return r
+
+    @task
+    def payment(self) -> None:
+        if self.wallet_id is None:
+            self.wallet_id = self.new_wallet("USD", balance=WALLET_BALANCE)
+            return
+        band = PAYMENT_MIX.band(self.data.random)
+        if band.label == "retry" and self.history:
+            self._retry(band.label)
+            return
+        key = self.data.idempotency_key()
+        body = {"amount": self.data.random.randint(band.low, band.high), "currency": "USD",
+                "merchant_id": self.data.merchant().id, "wallet_id": self.wallet_id,
+                "description": f"load test {band.label}"}
+        r = self._pay(key, body, band.label)
+        ok = check(r, {"payment created": lambda r: r.status == 201 and r.get("status") == "succeeded",
+                       "amount charged as sent": lambda r: r.get("amount") == body["amount"]})
+        payment_success_rate.add(ok)
+        txn = r.get("transaction_id")
+        if not txn:
+            return
+        self.history = [*self.history[-19:], (key, body, txn)]
+        status = self.signed("GET", f"/transactions/{txn}", name="GET /transactions/{id}", expect=(200,))
+        check(status, {"transaction found": lambda r: r.get("transaction_id") == txn})
+        bal = self.signed("GET", f"/wallets/{self.wallet_id}/balance", name="GET /wallets/{id}/balance",
+                          expect=(200,))
+        check(bal, {"balance is a number": lambda r: isinstance(r.get("balance"), int | float)})
+        if self.data.chance(0.10):
+            rev = self.signed("POST", f"/payments/{txn}/reverse", json={"reason": "load test reversal"},
+                              name="POST /payments/{id}/reverse", expect=(200,))
+            check(rev, {"reversed": lambda r: r.get("status") == "reversed"})
+
+    def _retry(self, band: str) -> None:
+        key, body, original = self.data.choice(self.history)
+        r = self._retry_pay(key, body, band, original)
+        same = r.status == 201 and r.get("transaction_id") == original
+        check(r, {"retry returned the original transaction": lambda r: same,
+                  "retry marked as replay": lambda r: str(r.headers.get("Idempotent-Replayed", "")).lower() == "true"})
+        idempotency_effectiveness.add(same)
+        payment_success_rate.add(r.status == 201)
+        if r.status == 201 and not same:
+            duplicate_charges.add(1)
