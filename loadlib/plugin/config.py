@@ -9,7 +9,6 @@ Locust (``-u/-r/-t``). Any ``LoadlibError`` ends the run with exit 104 and one l
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from loadlib.errors import LoadlibError, ProfileError
@@ -19,19 +18,9 @@ from loadlib.plugin.failure import abort_config
 log = logging.getLogger("loadlib")
 
 
-def parse_time_scale(raw: Any) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise ProfileError("--time-scale", raw, "a number greater than 0, e.g. 0.01 or 2", source="command line")
-    return value
-
-
 def build_run_profile(options: Any, user_classes: dict[str, Any] | None = None) -> Any:
     """The validated ``Profile`` the options ask for, or None for a plain Locust run."""
-    from loadlib.profiles import current_default, load_profile, parse_stages, stages_profile
+    from loadlib.profiles import current_default, load_profile, parse_stages, parse_time_scale, stages_profile
 
     name = getattr(options, "load_profile", None) or current_default()
     stage_args = getattr(options, "stage", None) or []

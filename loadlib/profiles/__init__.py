@@ -15,7 +15,7 @@ from loadlib.profiles.default import current_default, default_profile
 from loadlib.profiles.duration import format_duration, parse_duration
 from loadlib.profiles.loader import available_profiles, load_profile, profiles_dirs, resolve
 from loadlib.profiles.model import ARRIVAL_EXECUTORS, EXECUTORS, Profile, Scenario, Stage, ThresholdSpec
-from loadlib.profiles.stages import parse_stage, parse_stages, stages_profile
+from loadlib.profiles.stages import parse_stage, parse_stages, parse_time_scale, stages_profile
 
 __all__ = [
     "ARRIVAL_EXECUTORS",
@@ -33,6 +33,7 @@ __all__ = [
     "parse_duration",
     "parse_stage",
     "parse_stages",
+    "parse_time_scale",
     "profiles_dirs",
     "resolve",
     "stages_profile",

@@ -6,6 +6,7 @@ Stage(duration_s=120.0, target=100)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from loadlib.errors import ProfileError
@@ -46,3 +47,18 @@ def stages_profile(stages: tuple[Stage, ...]) -> Profile:
                            "at least one stage with a target greater than 0", source="command line")
     scenario = Scenario(name="default", executor="ramping-vus", start_vus=1, stages=stages, graceful_ramp_down_s=30.0)
     return Profile(name="stages", source="--stage", scenarios=(scenario,))
+
+
+def parse_time_scale(raw: object) -> float:
+    """``--time-scale F``: a finite number greater than 0.
+
+    >>> parse_time_scale("0.01")
+    0.01
+    """
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ProfileError("--time-scale", raw, "a number greater than 0, e.g. 0.01 or 2", source="command line")
+    return value
