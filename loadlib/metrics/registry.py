@@ -188,6 +188,7 @@ class Registry:
         self._seconds: dict[int, dict[str, dict[TagSet, Any]]] = {}
         self.sources: set[str] = set()  # workers whose deltas were merged
         self.flags: dict[str, Any] = {}  # e.g. {"script_exception": True}, shipped with deltas
+        self._taps: list[Callable[[MetricDef, float, TagSet], None]] = []
 
     # -- definitions ---------------------------------------------------------------------------------
 
@@ -230,6 +231,13 @@ class Registry:
         keep = self._windows.get(metric.name)
         if keep is not None:
             self._add_second(int(self._clock()), metric, value, tags if keep else ())
+        if self._taps:
+            for tap in self._taps:
+                tap(metric, value, tags)
+
+    def add_tap(self, tap: Callable[[MetricDef, float, TagSet], None]) -> None:
+        """Also hand every recorded sample to ``tap(metric, value, tags)`` (per-sample outputs)."""
+        self._taps.append(tap)
 
     def _add_second(self, sec: int, metric: MetricDef, value: float, tags: TagSet) -> None:
         bucket = self._seconds.get(sec)
@@ -252,8 +260,13 @@ class Registry:
         self._horizon_s = max(self._horizon_s, horizon_s)
 
     @property
-    def windowed(self) -> Mapping[str, bool]:
+    def windowed(self) -> dict[str, bool]:
+        """Metrics kept per second -> whether their tags are kept too."""
         return dict(self._windows)
+
+    @property
+    def horizon_s(self) -> float:
+        return self._horizon_s
 
     def _prune(self, now_sec: int) -> None:
         oldest = now_sec - int(self._horizon_s) - 2

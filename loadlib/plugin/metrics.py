@@ -1,9 +1,482 @@
-"""Hub module: metrics. (Placeholder until its owner fills it in.)"""
+"""Hub module: metrics. Locust's events -> k6's built-in metrics in the registry; worker -> master deltas.
+
+Built-ins (k6 names): ``http_reqs``, ``http_req_duration``, ``http_req_failed``
+(tags: name, method, status, scenario, expected_response, plus error_kind on
+failures), ``iterations`` and ``iteration_duration`` (one task execution is one
+iteration), ``vus``, ``vus_max``, ``data_sent`` (request body bytes),
+``data_received`` (response body bytes), ``checks``, ``dropped_iterations``.
+Exceptions escaping a task are logged by Locust, counted in ``script_errors``
+(tag error_kind) and the user goes on, as k6 continues its iteration loop.
+
+A request counts as failed when Locust marks it failed (an exception: 4xx/5xx,
+network errors, or ``response.failure()`` with ``catch_response``); that is
+k6's default (200-399 expected) but honours a user's explicit success/failure.
+``expected_response`` is the negation of failed, so
+``http_req_duration{expected_response:true}`` matches ``http_req_failed``.
+
+Distributed: a worker ships ``registry.take_delta()`` in every
+``report_to_master`` (and its last one at quit); the master merges them on
+``worker_report``. ``vus``/``vus_max`` are sampled once a second on the master
+(the sum of every worker's users) or the local runner. The master sends its
+per-second tracking needs (rolling thresholds, timeline) and the
+class -> scenario map to each worker when it connects.
+
+Test-only: ``LOADLIB_DEBUG_SNAPSHOT=path`` writes a JSON dump of the final
+snapshot at quitting (master / local).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping
 from typing import Any
+
+from loadlib.metrics import MetricType, Registry, ValueKind, current_registry, set_default_tags_provider
+from loadlib.metrics.snapshot import Snapshot
+from loadlib.plugin import state
+from loadlib.results import TimelinePoint
+
+log = logging.getLogger("loadlib")
+
+DELTA_KEY = "loadlib_metrics"
+CONFIG_MESSAGE = "loadlib_metrics_config"
+TIMELINE_HORIZON_S = 40.0
+SEAL_DELAY_LOCAL_S = 2  # a second is final once this many seconds have passed (local runner)
+SEAL_DELAY_MASTER_S = 9  # workers report every 3 s; leave room for a late report
+TIMELINE_METRICS = ("http_reqs", "http_req_failed", "http_req_duration")
+
+BUILTINS: Mapping[str, tuple[MetricType, ValueKind]] = {
+    "http_reqs": (MetricType.COUNTER, ValueKind.DEFAULT),
+    "http_req_duration": (MetricType.TREND, ValueKind.TIME),
+    "http_req_failed": (MetricType.RATE, ValueKind.DEFAULT),
+    "iterations": (MetricType.COUNTER, ValueKind.DEFAULT),
+    "iteration_duration": (MetricType.TREND, ValueKind.TIME),
+    "vus": (MetricType.GAUGE, ValueKind.DEFAULT),
+    "vus_max": (MetricType.GAUGE, ValueKind.DEFAULT),
+    "data_sent": (MetricType.COUNTER, ValueKind.DATA),
+    "data_received": (MetricType.COUNTER, ValueKind.DATA),
+    "checks": (MetricType.RATE, ValueKind.DEFAULT),
+    "dropped_iterations": (MetricType.COUNTER, ValueKind.DEFAULT),
+}
+SCRIPT_ERRORS = "script_errors"
+
+
+class _Hub:
+    """This module's per-process state (one run per process)."""
+
+    def __init__(self) -> None:
+        self.registry: Registry = current_registry()
+        self.defs = {name: self.registry.define(name, t, c) for name, (t, c) in BUILTINS.items()}
+        self.role = "local"
+        self.scenario_of_class: dict[str, str] = {}
+        self.default_scenario = "default"
+        self.vus_by_sec: dict[int, tuple[int, int | None]] = {}
+        self.next_sec: int | None = None
+        self.vus_max = 0
+        self.greenlets: list[Any] = []
+        self.finished = False
+
+
+_HUB: _Hub | None = None
+
+
+def hub() -> _Hub:
+    global _HUB
+    if _HUB is None:
+        _HUB = _Hub()
+    return _HUB
+
+
+# -- public (end-of-run contract) ------------------------------------------------------------------------
+
+def current_snapshot() -> Snapshot:
+    """The merged truth so far (master / local): every metric, sub-metric and check."""
+    h = hub()
+    started = state.RUN.started_at
+    end = state.RUN.ended_at or time.time()
+    duration = max(0.0, end - started) if started else 0.0
+    extra: dict[str, object] = {"workers": len(h.registry.sources), "flags": dict(h.registry.flags)}
+    return h.registry.snapshot(duration_s=duration, extra=extra)
+
+
+def window_snapshot(name: str, seconds: float, *, final: bool = False) -> Any:
+    """``name`` over the last ``seconds`` (rolling thresholds); None for a metric not kept per second.
+
+    Mid-run on a master the window ends a few seconds back, where every
+    worker's report has arrived.
+    """
+    h = hub()
+    if name not in h.registry.windowed:
+        return None
+    now = (state.RUN.ended_at or time.time()) if final else time.time()
+    if not final and h.role == "master":
+        now -= SEAL_DELAY_MASTER_S - 4
+    end = float(int(now) + 1) if final else now
+    start = end - seconds
+    if state.RUN.started_at:
+        start = max(start, float(int(state.RUN.started_at)))
+    return h.registry.window(name, start, end)
+
+
+# -- scenario tag ------------------------------------------------------------------------------------------
+
+def _scenario_map(profile: Any) -> tuple[dict[str, str], str]:
+    out: dict[str, str] = {}
+    default = "default"
+    for s in getattr(profile, "scenarios", ()) or ():
+        if s.exec:
+            out.setdefault(s.exec, s.name)
+        elif default == "default":
+            default = s.name
+    return out, default
+
+
+def _scenario_of_current() -> str:
+    """The scenario of the user running in this greenlet (cached on the greenlet)."""
+    from gevent import getcurrent
+
+    g = getcurrent()
+    sc = getattr(g, "_loadlib_scenario", None)
+    if sc is None:
+        h = hub()
+        sc = h.default_scenario
+        from locust import User
+
+        for a in getattr(g, "args", ()) or ():
+            if isinstance(a, User):
+                sc = h.scenario_of_class.get(type(a).__name__, h.default_scenario)
+                break
+        with contextlib.suppress(AttributeError):  # a greenlet type without __dict__: just don't cache
+            g._loadlib_scenario = sc  # type: ignore[attr-defined]
+    return sc
+
+
+def _default_tags() -> dict[str, str]:
+    return {"scenario": _scenario_of_current()}
+
+
+# -- request event -> http metrics -------------------------------------------------------------------------
+
+def _body_len(response: Any) -> int:
+    req = getattr(response, "request", None)
+    if req is None:
+        return 0
+    body = getattr(req, "body", None)  # requests' PreparedRequest (HttpUser)
+    if body is None:
+        body = getattr(req, "payload", None)  # geventhttpclient's CompatRequest (FastHttpUser)
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return len(body)
+    if isinstance(body, str):
+        return len(body.encode("utf-8"))
+    return 0
+
+
+def on_request(request_type: str, name: str, response_time: float, response_length: int,
+               response: Any = None, exception: Any = None, **_: Any) -> None:
+    h = hub()
+    d = h.defs
+    reg = h.registry
+    sc = _scenario_of_current()
+    status = str(getattr(response, "status_code", None) or 0)
+    if exception is None:
+        tags: tuple[tuple[str, str], ...] = (
+            ("expected_response", "true"), ("method", request_type), ("name", name), ("scenario", sc),
+            ("status", status))
+    else:
+        tags = (("error_kind", type(exception).__name__), ("expected_response", "false"), ("method", request_type),
+                ("name", name), ("scenario", sc), ("status", status))
+    reg.add(d["http_reqs"], 1.0, tags)
+    reg.add(d["http_req_duration"], float(response_time or 0.0), tags)
+    reg.add(d["http_req_failed"], exception is not None, tags)
+    sc_tags = (("scenario", sc),)
+    reg.add(d["data_received"], float(response_length or 0), sc_tags)
+    sent = _body_len(response)
+    if sent:
+        reg.add(d["data_sent"], float(sent), sc_tags)
+
+
+# -- iterations: one task execution is one iteration --------------------------------------------------------
+
+def _patch_tasksets() -> None:
+    from locust.exception import (
+        InterruptTaskSet,
+        RescheduleTask,
+        RescheduleTaskImmediately,
+        StopTest,
+        StopUser,
+    )
+    from locust.user.task import DefaultTaskSet, TaskSet
+
+    done_early = (RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet)  # the task chose to end: complete
+    stopped = (StopUser, StopTest)  # the user or test stops: an interrupted iteration, not counted (as k6)
+
+    def wrap(original: Any) -> Any:
+        if getattr(original, "_loadlib_wrapped", False):
+            return original
+
+        def execute_task(self: Any, task: Any) -> Any:
+            if isinstance(task, type) and issubclass(task, TaskSet):
+                return original(self, task)  # a nested TaskSet: its own tasks are the iterations
+            start = time.perf_counter()
+            try:
+                result = original(self, task)
+            except done_early:
+                _record_iteration(start, None)
+                raise
+            except stopped:
+                raise
+            except Exception as exc:
+                _record_iteration(start, exc)
+                raise
+            _record_iteration(start, None)
+            return result
+
+        execute_task._loadlib_wrapped = True  # type: ignore[attr-defined]
+        return execute_task
+
+    TaskSet.execute_task = wrap(TaskSet.execute_task)  # type: ignore[method-assign]
+    DefaultTaskSet.execute_task = wrap(DefaultTaskSet.execute_task)  # type: ignore[method-assign]
+
+
+def _record_iteration(start: float, exc: BaseException | None) -> None:
+    h = hub()
+    tags = (("scenario", _scenario_of_current()),)
+    h.registry.add(h.defs["iterations"], 1.0, tags)
+    h.registry.add(h.defs["iteration_duration"], (time.perf_counter() - start) * 1000.0, tags)
+    if exc is not None:
+        d = h.registry.define(SCRIPT_ERRORS, MetricType.COUNTER)
+        h.registry.add(d, 1.0, (("error_kind", type(exc).__name__),) + tags)
+
+
+def on_user_error(user_instance: Any, exception: BaseException, tb: Any = None, **_: Any) -> None:
+    """An exception that ends a user (``on_start``, or a task with ``catch_exceptions`` off) -> exit 107."""
+    from locust import User
+
+    env = state.RUN.environment
+    ended_user = isinstance(user_instance, User) or (env is not None and not getattr(env, "catch_exceptions", True))
+    if ended_user:
+        state.RUN.script_exception = True
+        hub().registry.flags["script_exception"] = True
+
+
+# -- distribution -------------------------------------------------------------------------------------------
+
+def on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    data[DELTA_KEY] = hub().registry.take_delta()
+
+
+def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    delta = data.get(DELTA_KEY)
+    if not delta:
+        return
+    try:
+        hub().registry.merge_delta(delta, source=client_id)
+    except Exception:  # one bad report must not take the master down; say so loudly
+        log.exception("loadlib: could not merge metrics from worker %s", client_id)
+        state.RUN.partial = True
+        return
+    if delta.get("flags", {}).get("script_exception"):
+        state.RUN.script_exception = True
+
+
+def _config_message() -> dict[str, Any]:
+    h = hub()
+    return {"windows": h.registry.windowed, "horizon_s": h.registry.horizon_s,
+            "scenarios": h.scenario_of_class, "default_scenario": h.default_scenario}
+
+
+def on_worker_connect(client_id: str, **_: Any) -> None:
+    runner = getattr(state.RUN.environment, "runner", None)
+    if runner is not None:
+        runner.send_message(CONFIG_MESSAGE, _config_message(), client_id=client_id)
+
+
+def _on_config(environment: Any, msg: Any, **_: Any) -> None:
+    h = hub()
+    data = msg.data or {}
+    for name, keep in (data.get("windows") or {}).items():
+        h.registry.track_window(name, float(data.get("horizon_s") or TIMELINE_HORIZON_S), bool(keep))
+    if data.get("scenarios") is not None:
+        h.scenario_of_class = dict(data["scenarios"])
+        h.default_scenario = data.get("default_scenario") or "default"
+
+
+# -- vus and the per-second timeline (master / local) ------------------------------------------------------
+
+def _target_vus() -> int | None:
+    t = state.RUN.extras.get("target_vus")
+    if isinstance(t, Mapping):
+        t = t.get("total")
+    try:
+        return None if t is None else int(t)
+    except (TypeError, ValueError):
+        return None
+
+
+def _sample_vus(runner: Any) -> None:
+    h = hub()
+    users = int(getattr(runner, "user_count", 0) or 0)
+    h.vus_max = max(h.vus_max, users, int(state.RUN.extras.get("vus_max") or 0))
+    h.registry.add(h.defs["vus"], float(users))
+    h.registry.add(h.defs["vus_max"], float(h.vus_max))
+    h.vus_by_sec[int(time.time())] = (users, _target_vus())
+
+
+def _point(sec: int) -> TimelinePoint:
+    reg = hub().registry
+    started = state.RUN.started_at or sec
+    reqs = reg.window("http_reqs", sec, sec + 1)
+    failed = reg.window("http_req_failed", sec, sec + 1)
+    dur = reg.window("http_req_duration", sec, sec + 1)
+    n = reqs.select().stat("count") if reqs is not None else 0.0
+    err = failed.select().stat("rate") if failed is not None else 0.0
+    p50 = p95 = p99 = None
+    if dur is not None:
+        agg = dur.select()
+        if not agg.empty:
+            p50, p95, p99 = (agg.stats(("p(50)", "p(95)", "p(99)"))[k] for k in ("p(50)", "p(95)", "p(99)"))
+    vus, target = hub().vus_by_sec.get(sec, (None, None))
+    if vus is None:  # no sample landed in that exact second: the closest earlier one
+        earlier = [s for s in hub().vus_by_sec if s < sec]
+        vus, target = hub().vus_by_sec[max(earlier)] if earlier else (0, None)
+    return TimelinePoint(elapsed_s=round(sec + 1 - started, 3), vus=int(vus or 0), rps=float(n), error_rate=err,
+                         p50=p50, p95=p95, p99=p99, target_vus=target)
+
+
+def seal_timeline(until_sec: int) -> None:
+    """Append a ``TimelinePoint`` for every second before ``until_sec`` not yet in ``state.RUN.timeline``."""
+    h = hub()
+    if h.next_sec is None:
+        if not state.RUN.started_at:
+            return
+        h.next_sec = int(state.RUN.started_at)
+    while h.next_sec < until_sec:
+        state.RUN.timeline.append(_point(h.next_sec))
+        h.vus_by_sec = {s: v for s, v in h.vus_by_sec.items() if s >= h.next_sec - 5}
+        h.next_sec += 1
+
+
+def _ticker(runner: Any) -> None:
+    import gevent
+
+    delay = SEAL_DELAY_MASTER_S if hub().role == "master" else SEAL_DELAY_LOCAL_S
+    while not hub().finished:
+        try:
+            _sample_vus(runner)
+            seal_timeline(int(time.time()) - delay)
+        except Exception:  # never let bookkeeping kill the run
+            log.exception("loadlib: timeline sampling failed")
+        gevent.sleep(1.0 - (time.time() % 1.0) + 0.01)  # just after each wall-clock second
+
+
+# -- lifecycle ---------------------------------------------------------------------------------------------
+
+def _role(environment: Any) -> str:
+    from locust.runners import MasterRunner, WorkerRunner
+
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        return "master"
+    if isinstance(runner, WorkerRunner):
+        return "worker"
+    return "local"
+
+
+def on_init(environment: Any, **_: Any) -> None:
+    h = hub()
+    state.RUN.registry = h.registry
+    if state.RUN.environment is None:
+        state.RUN.environment = environment
+    h.role = _role(environment)
+    h.scenario_of_class, h.default_scenario = _scenario_map(state.RUN.profile)
+    if h.role != "worker":
+        for name in TIMELINE_METRICS:
+            h.registry.track_window(name, TIMELINE_HORIZON_S, keep_tags=False)
+    if h.role == "worker":
+        environment.runner.register_message(CONFIG_MESSAGE, _on_config)
+    # Registered now (after every hub module): quitting fires in reverse, so this runs before reports.
+    environment.events.quitting.add_listener(_on_quitting)
+    # gevent's loop caches "now"; importing the locustfile blocked it for a while, and Locust's
+    # -t timer (spawn_later) would otherwise count that time and end the run early.
+    import gevent
+
+    gevent.get_hub().loop.update_now()
+
+
+def on_test_start(environment: Any, **_: Any) -> None:
+    import gevent
+
+    h = hub()
+    if state.RUN.started_at is None:
+        state.RUN.started_at = time.time()
+    if h.role == "worker" or h.greenlets:
+        return
+    h.greenlets.append(gevent.spawn(_ticker, environment.runner))
+
+
+def _on_quitting(environment: Any, **_: Any) -> None:
+    h = hub()
+    if h.role == "worker" or h.finished:
+        return
+    h.finished = True
+    if state.RUN.ended_at is None:
+        state.RUN.ended_at = time.time()
+    try:
+        from locust import log as locust_log
+
+        if locust_log.unhandled_greenlet_exception:
+            # An event listener (e.g. a test_start "setup" hook) or a user greenlet died of an exception.
+            state.RUN.script_exception = True
+    except ImportError:  # pragma: no cover
+        pass
+    if h.registry.flags.get("script_exception"):
+        state.RUN.script_exception = True
+    try:
+        if state.RUN.started_at:
+            seal_timeline(int(state.RUN.ended_at) + 1)
+    except Exception:
+        log.exception("loadlib: could not finish the timeline")
+    path = os.environ.get("LOADLIB_DEBUG_SNAPSHOT")
+    if path:
+        _debug_dump(path)
+
+
+def _debug_dump(path: str) -> None:
+    """Test-only: the final snapshot's numbers as JSON (every metric, every sub-metric by tag set)."""
+    snap = current_snapshot()
+    out: dict[str, Any] = {"duration_s": snap.duration_s, "metrics": {}, "series": {},
+                           "checks": [[c.name, c.passes, c.fails] for c in snap.checks],
+                           "timeline": [p.__dict__ | {"extra": dict(p.extra)} for p in state.RUN.timeline],
+                           "script_exception": bool(state.RUN.script_exception), "flags": dict(hub().registry.flags)}
+    stats = ("count", "avg", "min", "max", "med", "p(50)", "p(90)", "p(95)", "p(99)")
+    for name, m in snap.metrics.items():
+        agg = m.select()
+        if m.type is MetricType.TREND:
+            out["metrics"][name] = {"type": m.type.value, **agg.stats(stats)}  # type: ignore[attr-defined]
+        else:
+            out["metrics"][name] = {"type": m.type.value, **agg.summary()}
+        out["series"][name] = [[dict(ts), (m.select(dict(ts)).stats(stats)  # type: ignore[attr-defined]
+                                           if m.type is MetricType.TREND else m.select(dict(ts)).summary())]
+                               for ts in m.series]
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=1, default=str)
+    os.replace(tmp, path)
 
 
 def register(events: Any) -> None:
     """Attach this concern's listeners to Locust's events."""
+    hub()
+    set_default_tags_provider(_default_tags)
+    _patch_tasksets()
+    events.init.add_listener(on_init)
+    events.test_start.add_listener(on_test_start)
+    events.request.add_listener(on_request)
+    events.user_error.add_listener(on_user_error)
+    events.report_to_master.add_listener(on_report_to_master)
+    events.worker_report.add_listener(on_worker_report)
+    events.worker_connect.add_listener(on_worker_connect)

@@ -58,11 +58,19 @@ class ThresholdSet:
     thresholds: tuple[Threshold, ...] = ()
 
     @classmethod
-    def parse(cls, specs: Iterable[ThresholdSpec], *, source: str = "thresholds") -> ThresholdSet:
-        """Parse every spec; the first bad one raises ``ThresholdSyntaxError`` (exit 104)."""
+    def parse(cls, specs: Iterable[ThresholdSpec], *, source: str = "thresholds",
+              origin: str | None = None) -> ThresholdSet:
+        """Parse every spec; the first bad one raises ``ThresholdSyntaxError`` (exit 104).
+
+        ``source`` "thresholds" names each error ``thresholds.<metric>`` (a
+        profile, whose file is ``origin``); any other source is used as is
+        (e.g. ``--threshold``).
+        """
         out = []
         for spec in specs:
             field = f"{source}.{spec.metric}" if source == "thresholds" else source
+            if origin:
+                field = f"{origin}: {field}"
             metric, tags = parse_key(spec.metric, field=field)
             expr = parse_expression(spec.expression, field=field)
             delay = spec.delay_abort_eval_s or 0.0
