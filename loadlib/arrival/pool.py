@@ -8,8 +8,9 @@ acts on the returned decision. Rules (k6's, with one deliberate difference):
   ``max_vus`` are active, one more attached VU is activated and runs it
   (k6 drops this start while it initialises the VU in the background; here
   the VU already exists as an idle Locust user, so nothing is lost);
-* if the VU that would run it has not attached yet (Locust is still
-  spawning it), the start waits for it;
+* while fewer than ``max_vus`` VUs have attached (Locust is still spawning
+  them: k6 initialises VUs before the clock starts, Locust after), the start
+  waits for the next VU that attaches or frees up;
 * otherwise the start is dropped, unless ``queue_when_full`` (latency from
   schedule mode), where it waits for the next VU that frees up;
 * a start never waits longer than ``max_wait_s``: then it is dropped.
@@ -64,8 +65,7 @@ class VuPool:
         self._active: set[Hashable] = set()
         self._idle: deque[Hashable] = deque()  # active, waiting for a start
         self._inactive: deque[Hashable] = deque()  # attached, not activated yet
-        self._waiting: deque[tuple[float, bool]] = deque()  # (scheduled, reserved for a VU still spawning)
-        self._reserved = 0
+        self._waiting: deque[float] = deque()  # scheduled instants of starts waiting for a VU
         self.offered = self.started = self.dropped = 0
         self.peak_busy = self.peak_active = 0
 
@@ -83,10 +83,6 @@ class VuPool:
     def _can_activate(self) -> bool:
         return len(self._active) < max(self.max_vus, 0)
 
-    def _spawning(self) -> int:
-        """VUs this pool may still get from Locust and has not reserved a start for."""
-        return self.max_vus - len(self._attached) - self._reserved
-
     def _run(self, vu: Hashable, scheduled: float) -> Decision:
         self.started += 1
         self.peak_busy = max(self.peak_busy, self.busy)
@@ -100,7 +96,6 @@ class VuPool:
     def reset(self) -> None:
         """A new run: counters start over; attached VUs stay, all idle."""
         self._waiting.clear()
-        self._reserved = 0
         self.offered = self.started = self.dropped = 0
         self.peak_busy = self.peak_active = 0
 
@@ -115,12 +110,8 @@ class VuPool:
             vu = self._inactive.popleft()
             self._active.add(vu)
             return self._run(vu, scheduled)
-        if self._spawning() > 0:
-            self._reserved += 1
-            self._waiting.append((scheduled, True))
-            return Decision("wait", scheduled=scheduled)
-        if self.queue_when_full:
-            self._waiting.append((scheduled, False))
+        if len(self._attached) < self.max_vus or self.queue_when_full:
+            self._waiting.append(scheduled)
             return Decision("wait", scheduled=scheduled)
         return self._drop()
 
@@ -146,9 +137,7 @@ class VuPool:
             self._inactive.remove(vu)
         self.expire(now)
         if self._waiting and (vu in self._active or self._can_activate()):
-            scheduled, reserved = self._waiting.popleft()
-            if reserved:
-                self._reserved -= 1
+            scheduled = self._waiting.popleft()
             self._active.add(vu)
             return self._run(vu, scheduled)
         if vu in self._active:
@@ -169,10 +158,8 @@ class VuPool:
     def expire(self, now: float) -> list[Decision]:
         """Drop starts that waited longer than ``max_wait_s``."""
         drops = []
-        while self._waiting and now - self._waiting[0][0] > self.max_wait_s:
-            _, reserved = self._waiting.popleft()
-            if reserved:
-                self._reserved -= 1
+        while self._waiting and now - self._waiting[0] > self.max_wait_s:
+            self._waiting.popleft()
             drops.append(self._drop())
         return drops
 
@@ -182,7 +169,6 @@ class VuPool:
         while self._waiting:
             self._waiting.popleft()
             drops.append(self._drop())
-        self._reserved = 0
         return drops
 
     def stats(self) -> PoolStats:

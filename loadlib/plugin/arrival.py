@@ -262,11 +262,37 @@ def _poll_members(runner: Any, ctx: _Ctx) -> None:
 # -- worker ----------------------------------------------------------------------------------------------
 
 
+def _memoize_default_args() -> None:
+    """Stop Locust's worker from freezing ~0.5 s on every spawn message.
+
+    ``WorkerRunner.handle_message("spawn")`` calls ``argument_parser.default_args_dict()``
+    once per option (a full argparse build + parse each time, ~100 times with loadlib's
+    options). Every greenlet stalls meanwhile, so every scheduled start in that window
+    is late and, with all VUs then busy, dropped. The result is constant for the
+    process (Locust's own defaults, config files disabled), so caching it is safe.
+    """
+    from locust import argument_parser
+
+    original = argument_parser.default_args_dict
+    if getattr(original, "_loadlib_cached", False):
+        return
+    cache: dict[str, Any] = {}
+
+    def default_args_dict() -> dict[str, Any]:
+        if "value" not in cache:
+            cache["value"] = original()
+        return dict(cache["value"])
+
+    default_args_dict._loadlib_cached = True  # type: ignore[attr-defined]
+    argument_parser.default_args_dict = default_args_dict
+
+
 def _init_worker(environment: Any, runner: Any, ctx: _Ctx) -> None:
     from loadlib.arrival.runtime import ArrivalRuntime
     from loadlib.arrival.split import Assignment
     from loadlib.arrival.wire import scenario_from_wire
 
+    _memoize_default_args()
     runtime = ArrivalRuntime()
     _install_runtime(environment, ctx, runtime)
 

@@ -42,10 +42,15 @@ def test_start_waits_for_a_vu_still_spawning() -> None:
     p = VuPool(2, 2)
     assert p.offer(0.0, 0.0).kind == "wait"
     assert p.offer(0.1, 0.1).kind == "wait"
-    assert p.offer(0.2, 0.2).kind == "drop"  # only 2 VUs can still come
+    assert p.offer(0.2, 0.2).kind == "wait"  # k6 has its VUs before the clock starts; Locust spawns them after
     d = p.ready("late", 0.3)  # the first user attaches: it takes the oldest waiting start
     assert d is not None and d.kind == "run" and d.scheduled == 0.0
-    assert p.stats().waiting == 1
+    assert p.stats().waiting == 2
+    p.ready("later", 0.3)
+    d = p.ready("late", 0.35)
+    assert d is not None and d.scheduled == 0.2
+    assert p.offer(0.4, 0.4).kind == "drop"  # both VUs exist and are busy: maxVUs reached
+    assert p.stats().dropped == 1
 
 
 def test_latency_from_schedule_queues_instead_of_dropping() -> None:
