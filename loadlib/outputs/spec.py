@@ -13,7 +13,7 @@ from loadlib.errors import ConfigError
 
 OUT_KINDS: tuple[str, ...] = ("json", "csv", "influxdb")
 FILE_KINDS: tuple[str, ...] = ("json", "csv")
-_EXPECTED = "KIND=TARGET with KIND one of json (json=PATH), csv (csv=PATH), influxdb (influxdb=URL)"
+_EXPECTED = "KIND=TARGET with KIND one of json, csv, influxdb (json=PATH, csv=PATH, influxdb=URL)"
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class _ReportsState:
     started_at: float | None = None
     timeline: list[TimelinePoint] = field(default_factory=list)  # fallback when the metrics hub keeps none
     max_vus: int = 0
+    max_workers: int = 0  # workers leave before quitting: remember how many took part
     quitting: bool = False
     done: bool = False
     result: RunResult | None = None
@@ -370,6 +371,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
         if _wants_points(environment):
             _install_tap(environment)
         return
+    rs.max_workers = max(rs.max_workers, _worker_count(environment.runner))
     if rs.started_at is None:
         rs.started_at = time.time()
     if state.RUN.started_at is None:
@@ -379,6 +381,14 @@ def _on_test_start(environment: Any, **_: Any) -> None:
         _install_tap(environment)
         gevent.spawn(_flusher)
     gevent.spawn(_sample_timeline, environment)
+
+
+def _worker_count(runner: Any) -> int:
+    clients = getattr(runner, "clients", None)
+    if clients is None:
+        return 0
+    return len(getattr(clients, "ready", ())) + len(getattr(clients, "spawning", ())) + len(
+        getattr(clients, "running", ()))
 
 
 def _sample_timeline(environment: Any) -> None:
@@ -397,6 +407,7 @@ def _sample_timeline(environment: Any) -> None:
         last_t, last_n, last_f = t, n, f
         users = int(getattr(runner, "user_count", 0) or 0)
         rs.max_vus = max(rs.max_vus, users)
+        rs.max_workers = max(rs.max_workers, _worker_count(runner))
 
         def pct(p: float, _total: Any = total, _n: int = n) -> float | None:
             return float(_total.get_response_time_percentile(p)) if _n else None
@@ -504,7 +515,7 @@ def build_result(environment: Any) -> RunResult:
     locustfile = str(getattr(options, "locustfile", "") or "")
     profile = state.RUN.profile
     runner = environment.runner
-    workers = len(getattr(runner, "clients", {}) or {}) if _role(environment) == "master" else 0
+    workers = max(rs.max_workers, _worker_count(runner)) if _role(environment) == "master" else 0
     try:
         from loadlib import __version__ as version
     except ImportError:  # pragma: no cover
