@@ -250,7 +250,9 @@ def _parse_body(ep: Endpoint, raw: bytes) -> Any:
         raise invalid("body", "a JSON object is required")
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        # Lone surrogates ("\\ud800") parse but cannot be stored or echoed as UTF-8: reject them here.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):
         raise ApiError(400, "invalid_json") from None
     if not isinstance(value, dict):
         raise invalid("body", "must be a JSON object")

@@ -57,12 +57,18 @@ def integer(body: Mapping[str, Any], name: str, *, lo: int, hi: int, default: in
     return value
 
 
+def _finite_number(value: Any) -> bool:
+    """A JSON number usable as a float (huge integers would overflow float conversion)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) < 1e300 if isinstance(value, int) else math.isfinite(value)
+
+
 def number(body: Mapping[str, Any], name: str, *, lo: float, hi: float, required: bool = False) -> float | None:
     value = _get(body, name, required)
     if value is _MISSING:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or not lo <= value <= hi:
+    if not _finite_number(value) or not lo <= value <= hi:
         raise invalid(name, f"must be a number from {lo} to {hi}")
     return float(value)
 
@@ -73,7 +79,7 @@ def amount_minor(body: Mapping[str, Any], name: str, *, required: bool = True,
     value = _get(body, name, required)
     if value is _MISSING:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not _finite_number(value):
         raise invalid(name, "must be a number")
     if value > MAX_AMOUNT or value < 0 or (value == 0 and not allow_zero):
         raise invalid(name, f"must be {'>= 0' if allow_zero else '> 0'} and at most {MAX_AMOUNT}")
