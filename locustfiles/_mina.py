@@ -28,6 +28,8 @@ LATENCY = {
     "static": Trend("slo_static_latency", time=True),
     "health": Trend("slo_health_latency", time=True),
 }
+# request tag ``kind`` (thresholds such as http_req_duration{kind:api_read} select on it)
+KIND_TAGS = {"read": "api_read", "write": "api_write", "static": "static", "health": "health"}
 slo_availability = Rate("slo_availability")
 slo_error_rate = Rate("slo_error_rate")
 slo_violations = Counter("slo_violations")
@@ -49,7 +51,7 @@ class MinaUser(FastUser):
 
     def call(self, kind: str, method: str, path: str, name: str, **kwargs: Any) -> Reply:
         """One request, recorded in its SLO class."""
-        r = self.request_json(method, path, name=name, **kwargs)
+        r = self.request_json(method, path, name=name, tags={"kind": KIND_TAGS[kind]}, **kwargs)
         LATENCY[kind].add(r.elapsed_ms)
         slo_availability.add(r.ok)
         slo_error_rate.add(not r.ok)
@@ -71,35 +73,35 @@ class MinaUser(FastUser):
             "duration_minutes": self.data.choice((15, 30, 45, 60)),
             "participants": [self.data.user().email for _ in range(3)]})
         if r.ok:
-            self.meetings = [*getattr(self, "meetings", [])[-9:], r.get("id")]
+            self.my_meetings = [*getattr(self, "my_meetings", [])[-9:], r.get("id")]
         return r
 
     def update_meeting(self) -> Reply:
-        mid = self.data.choice(getattr(self, "meetings", None) or [self.data.random.randint(1, 1000)])
+        mid = self.data.choice(getattr(self, "my_meetings", None) or [self.data.random.randint(1, 1000)])
         return self.call("write", "PUT", f"/api/meetings/{mid}", "PUT /api/meetings/{id}", expect=(200,),
                          json={"title": f"Updated sync {self.data.hex(4)}", "duration_minutes": 45})
 
     def create_task(self) -> Reply:
-        mids = getattr(self, "meetings", None)
+        mids = getattr(self, "my_meetings", None)
         r = self.call("write", "POST", "/api/tasks", "POST /api/tasks", expect=(201,), json={
             "title": f"Follow up {self.data.hex(6)}", "priority": self.data.choice(("low", "medium", "high")),
             "meeting_id": self.data.choice(mids) if mids else None, "assignee": self.data.user().email})
         if r.ok:
-            self.tasks = [*getattr(self, "tasks", [])[-19:], r.get("id")]
+            self.my_tasks = [*getattr(self, "my_tasks", [])[-19:], r.get("id")]
         return r
 
     def update_task(self) -> Reply:
-        tasks = getattr(self, "tasks", None)
+        tasks = getattr(self, "my_tasks", None)
         if not tasks:
             return self.create_task()
         return self.call("write", "PUT", f"/api/tasks/{self.data.choice(tasks)}", "PUT /api/tasks/{id}",
                          expect=(200,), json={"status": self.data.choice(("in_progress", "completed"))})
 
     def delete_task(self) -> Reply:
-        tasks = getattr(self, "tasks", None)
+        tasks = getattr(self, "my_tasks", None)
         if not tasks:
             self.create_task()
-            tasks = getattr(self, "tasks", None) or []
+            tasks = getattr(self, "my_tasks", None) or []
             if not tasks:
                 return self.create_task()
         tid = tasks.pop()

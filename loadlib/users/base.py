@@ -128,12 +128,15 @@ class WorkloadMixin:
     def request_json(self, method: str, path: str, *, json: Any = None, body: bytes | None = None,
                      headers: Mapping[str, str] | None = None, name: str | None = None,
                      expect: Collection[int] = (200, 201), validate: Validator | None = None,
-                     allow_redirects: bool = True) -> Reply:
-        """One JSON request; success iff status in ``expect`` and ``validate`` returns None."""
+                     allow_redirects: bool = True, tags: Mapping[str, str] | None = None) -> Reply:
+        """One JSON request; success iff status in ``expect`` and ``validate`` returns None.
+
+        ``tags`` ride on the request event's ``context`` (k6's per-request ``tags``).
+        """
         payload = body if body is not None else (None if json is None else jsonlib.dumps(json).encode())
         h = {"Content-Type": "application/json", "Accept": "application/json"} if payload is not None else {}
         h.update(headers or {})
-        return self._send(method, path, payload, h, name, expect, validate, allow_redirects, None)
+        return self._send(method, path, payload, h, name, expect, validate, allow_redirects, None, tags)
 
     def signed_request(self, method: str, path: str, *, key: str, secret: str, json: Any = None,
                        body: bytes | None = None, headers: Mapping[str, str] | None = None,
@@ -141,7 +144,7 @@ class WorkloadMixin:
                        validate: Validator | None = None, encrypt: bool = False, verify: bool = True,
                        timestamp: int | str | None = None, nonce: str | None = None,
                        tamper: Callable[[dict[str, str], bytes], tuple[dict[str, str], bytes]] | None = None,
-                       ) -> Reply:
+                       tags: Mapping[str, str] | None = None) -> Reply:
         """A signed request (specs/signing.md §1) with response verification and decryption.
 
         ``timestamp``/``nonce`` are injectable (stale timestamps, reused nonces); ``tamper``
@@ -166,14 +169,15 @@ class WorkloadMixin:
         if tamper is not None:
             h, payload = tamper(h, payload)
         crypto = _Crypto(secret=secret, nonce=nonce, encrypt=encrypt, verify=verify, sign_ms=sign_ms)
-        return self._send(method, full, payload or None, h, name, expect, validate, True, crypto)
+        return self._send(method, full, payload or None, h, name, expect, validate, True, crypto, tags)
 
     def _send(self, method: str, path: str, payload: bytes | None, headers: dict[str, str], name: str | None,
               expect: Collection[int], validate: Validator | None, allow_redirects: bool,
-              crypto: _Crypto | None) -> Reply:
+              crypto: _Crypto | None, tags: Mapping[str, str] | None = None) -> Reply:
         label = name or f"{method.upper()} {path}"
+        extra = {"context": dict(tags)} if tags else {}
         with self.client.request(method.upper(), self.url(path), name=label, data=payload, headers=headers,
-                                 catch_response=True, allow_redirects=allow_redirects) as resp:
+                                 catch_response=True, allow_redirects=allow_redirects, **extra) as resp:
             status = int(getattr(resp, "status_code", 0) or 0)
             raw = resp.content or b""
             rheaders = _headers_of(resp)
