@@ -19,7 +19,7 @@ Distributed: a worker ships ``registry.take_delta()`` in every
 ``worker_report``. ``vus``/``vus_max`` are sampled once a second on the master
 (the sum of every worker's users) or the local runner. The master sends its
 per-second tracking needs (rolling thresholds, timeline) and the
-class -> scenario map to each worker when it connects.
+class -> scenario map to each worker that says hello after its init.
 
 Test-only: ``LOADLIB_DEBUG_SNAPSHOT=path`` writes a JSON dump of the final
 snapshot at quitting (master / local).
@@ -44,6 +44,7 @@ log = logging.getLogger("loadlib")
 
 DELTA_KEY = "loadlib_metrics"
 CONFIG_MESSAGE = "loadlib_metrics_config"
+HELLO_MESSAGE = "loadlib_metrics_hello"
 TIMELINE_HORIZON_S = 40.0
 SEAL_DELAY_LOCAL_S = 2  # a second is final once this many seconds have passed (local runner)
 SEAL_DELAY_MASTER_S = 9  # workers report every 3 s; leave room for a late report
@@ -289,10 +290,9 @@ def _config_message() -> dict[str, Any]:
             "scenarios": h.scenario_of_class, "default_scenario": h.default_scenario}
 
 
-def on_worker_connect(client_id: str, **_: Any) -> None:
-    runner = getattr(state.RUN.environment, "runner", None)
-    if runner is not None:
-        runner.send_message(CONFIG_MESSAGE, _config_message(), client_id=client_id)
+def _on_hello(environment: Any, msg: Any, **_: Any) -> None:
+    """A worker finished its init and asks what to keep per second (master side)."""
+    environment.runner.send_message(CONFIG_MESSAGE, _config_message(), client_id=msg.node_id)
 
 
 def _on_config(environment: Any, msg: Any, **_: Any) -> None:
@@ -397,7 +397,11 @@ def on_init(environment: Any, **_: Any) -> None:
         for name in TIMELINE_METRICS:
             h.registry.track_window(name, TIMELINE_HORIZON_S, keep_tags=False)
     if h.role == "worker":
+        # Ask once our handler exists: a message sent on worker_connect could arrive before it.
         environment.runner.register_message(CONFIG_MESSAGE, _on_config)
+        environment.runner.send_message(HELLO_MESSAGE, None)
+    elif h.role == "master":
+        environment.runner.register_message(HELLO_MESSAGE, _on_hello)
     # Registered now (after every hub module): quitting fires in reverse, so this runs before reports.
     environment.events.quitting.add_listener(_on_quitting)
     # gevent's loop caches "now"; importing the locustfile blocked it for a while, and Locust's
@@ -479,4 +483,3 @@ def register(events: Any) -> None:
     events.user_error.add_listener(on_user_error)
     events.report_to_master.add_listener(on_report_to_master)
     events.worker_report.add_listener(on_worker_report)
-    events.worker_connect.add_listener(on_worker_connect)
