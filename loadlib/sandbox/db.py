@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 
 class Database:
@@ -29,6 +30,11 @@ class Database:
 
     def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
+        """The first column of the first row, or None: ``db.scalar("SELECT COUNT(*) FROM t")``."""
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)

@@ -150,7 +150,7 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
     db.executescript(SCHEMA)
     metrics = _Metrics()
     accept_any = "escrow_accept_illegal_transition" in cfg.defects
-    counter = [int(db.one("SELECT COALESCE(MAX(seq), 0) AS n FROM escrow_positions")["n"])]
+    counter = [int(db.scalar("SELECT COALESCE(MAX(seq), 0) FROM escrow_positions"))]
 
     def authorize(request: Request) -> None:
         if request.headers.get("x-api-key") != cfg.escrow_api_key:

@@ -113,14 +113,14 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
         row = db.one("SELECT * FROM fluxgate_products WHERE id = ?", (product_id,))
         if row is None:
             raise ApiError(404, f"unknown product {product_id!r}")
-        sold = db.one("SELECT COUNT(*) AS n FROM fluxgate_orders WHERE product_id = ?", (product_id,))["n"]
+        sold = db.scalar("SELECT COUNT(*) AS n FROM fluxgate_orders WHERE product_id = ?", (product_id,))
         return JSONResponse({"productId": row["id"], "stock": row["stock"], "initial": row["initial"], "sold": sold})
 
     async def orders(request: Request) -> JSONResponse:
         product_id = request.query_params.get("productId")
         if not product_id:
             raise ApiError(400, "query parameter 'productId' is required")
-        count = db.one("SELECT COUNT(*) AS n FROM fluxgate_orders WHERE product_id = ?", (product_id,))["n"]
+        count = db.scalar("SELECT COUNT(*) AS n FROM fluxgate_orders WHERE product_id = ?", (product_id,))
         return JSONResponse({"productId": product_id, "count": count})
 
     return subapp([
@@ -140,8 +140,8 @@ def audit(db: Database) -> list[dict[str, Any]]:
         "HAVING COUNT(o.id) > p.initial OR p.stock < 0 OR p.stock != p.initial - COUNT(o.id)")
     doubled = db.query("SELECT idempotency_key, COUNT(*) AS n FROM fluxgate_orders "
                        "GROUP BY idempotency_key HAVING COUNT(*) > 1 LIMIT 5")
-    products = db.one("SELECT COUNT(*) AS n FROM fluxgate_products")["n"]
-    n_orders = db.one("SELECT COUNT(*) AS n FROM fluxgate_orders")["n"]
+    products = db.scalar("SELECT COUNT(*) AS n FROM fluxgate_products")
+    n_orders = db.scalar("SELECT COUNT(*) AS n FROM fluxgate_orders")
     return [
         {"name": "orders <= stock per product", "ok": not oversold,
          "detail": "; ".join(f"{r['id']}: sold {r['sold']} of {r['initial']} (stock now {r['stock']})"

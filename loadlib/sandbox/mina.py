@@ -88,7 +88,7 @@ def _seed_rows(now: dt.datetime, created: str) -> tuple[list[tuple], list[tuple]
 
 
 def _seed(db: Database) -> None:
-    if db.one("SELECT COUNT(*) AS n FROM mina_meetings")["n"]:
+    if db.scalar("SELECT COUNT(*) AS n FROM mina_meetings"):
         return
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     meetings, tasks = _seed_rows(now, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -185,13 +185,13 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
         row = db.one("SELECT * FROM mina_meetings WHERE id = ?", (meeting_id,))
         if row is None:
             raise ApiError(404, f"meeting {meeting_id} not found")
-        count = db.one("SELECT COUNT(*) AS n FROM mina_tasks WHERE meeting_id = ?", (meeting_id,))["n"]
+        count = db.scalar("SELECT COUNT(*) AS n FROM mina_tasks WHERE meeting_id = ?", (meeting_id,))
         return _meeting(row, count)
 
     async def meetings(request: Request) -> JSONResponse:
         page = query_int(request, "page", 1, minimum=1)
         per_page = query_int(request, "per_page", 20, minimum=1, maximum=100)
-        total = db.one("SELECT COUNT(*) AS n FROM mina_meetings")["n"]
+        total = db.scalar("SELECT COUNT(*) AS n FROM mina_meetings")
         rows = db.query(
             "SELECT m.*, (SELECT COUNT(*) FROM mina_tasks t WHERE t.meeting_id = m.id) AS task_count "
             "FROM mina_meetings m ORDER BY scheduled_at DESC, id DESC LIMIT ? OFFSET ?",
@@ -235,7 +235,7 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
         page = query_int(request, "page", 1, minimum=1)
         per_page = query_int(request, "per_page", 50, minimum=1, maximum=100)
         where, params = ("WHERE status = ?", (status,)) if status else ("", ())
-        total = db.one(f"SELECT COUNT(*) AS n FROM mina_tasks {where}", params)["n"]
+        total = db.scalar(f"SELECT COUNT(*) AS n FROM mina_tasks {where}", params)
         rows = db.query(f"SELECT * FROM mina_tasks {where} ORDER BY id DESC LIMIT ? OFFSET ?",
                         (*params, per_page, (page - 1) * per_page))
         return JSONResponse({"tasks": [_task(r) for r in rows], "total": total, "page": page, "per_page": per_page})
@@ -333,9 +333,9 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
 
 def audit(db: Database) -> list[dict[str, Any]]:
     """Every task's meeting exists and every status is a known one."""
-    orphans = db.one("SELECT COUNT(*) AS n FROM mina_tasks t WHERE t.meeting_id IS NOT NULL AND NOT EXISTS "
-                     "(SELECT 1 FROM mina_meetings m WHERE m.id = t.meeting_id)")["n"]
-    bad = db.one(f"SELECT COUNT(*) AS n FROM mina_tasks WHERE status NOT IN {TASK_STATUSES}")["n"]
+    orphans = db.scalar("SELECT COUNT(*) AS n FROM mina_tasks t WHERE t.meeting_id IS NOT NULL AND NOT EXISTS "
+                     "(SELECT 1 FROM mina_meetings m WHERE m.id = t.meeting_id)")
+    bad = db.scalar(f"SELECT COUNT(*) AS n FROM mina_tasks WHERE status NOT IN {TASK_STATUSES}")
     return [{"name": "tasks reference existing meetings with known statuses", "ok": orphans == 0 and bad == 0,
              "detail": f"{orphans} orphaned, {bad} with unknown status"}]
 

@@ -154,7 +154,7 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
         if cid != request.path_params["id"]:
             raise ApiError(404, "customer not found")
         row = db.one("SELECT * FROM rsolv_customers WHERE id = ?", (cid,))
-        processed = db.one("SELECT COUNT(*) AS n FROM rsolv_webhook_processing")["n"]
+        processed = db.scalar("SELECT COUNT(*) AS n FROM rsolv_webhook_processing")
         return JSONResponse({**_customer(row), "webhook_events_processed": processed})
 
     async def webhook(request: Request) -> JSONResponse:
@@ -198,7 +198,7 @@ def audit(db: Database) -> list[dict[str, Any]]:
     """No webhook event was processed twice."""
     twice = db.query("SELECT event_id, COUNT(*) AS n FROM rsolv_webhook_processing GROUP BY event_id "
                      "HAVING COUNT(*) > 1 LIMIT 5")
-    total = db.one("SELECT COUNT(*) AS n FROM rsolv_webhook_events")["n"]
+    total = db.scalar("SELECT COUNT(*) AS n FROM rsolv_webhook_events")
     return [{"name": "no webhook event processed twice", "ok": not twice,
              "detail": "; ".join(f"{r['event_id']}: processed {r['n']} times" for r in twice)
              or f"{total} events"}]

@@ -43,28 +43,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
 
 
-def known_defects() -> frozenset[str] | None:
-    """Every defect name the systems declare in their ``DEFECTS``; None when one declares none."""
+def check_defects(requested: Sequence[str]) -> frozenset[str]:
+    """Validate defect names: each starts with its system's name and is one that system declares.
+
+    A system's module lists its names in ``DEFECTS``; a system that declares none accepts any
+    name with its prefix.
+    """
     from loadlib.sandbox.app import load_systems
 
-    names: set[str] = set()
-    for module in load_systems().values():
-        declared = getattr(module, "DEFECTS", None)
-        if declared is None:  # cannot tell its names apart from typos: accept any
-            return None
-        names |= set(declared)
-    return frozenset(names)
-
-
-def check_defects(requested: Sequence[str]) -> frozenset[str]:
-    known = known_defects()
-    if known is None:
-        return frozenset(requested)
+    declared: dict[str, frozenset[str] | None] = {
+        name: (frozenset(module.DEFECTS) if hasattr(module, "DEFECTS") else None)
+        for name, module in load_systems().items()}
+    every = sorted(n for names in declared.values() if names for n in names)
     for name in requested:
-        if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            raise ConfigError("--defect", name, "one of " + ", ".join(sorted(known)),
-                              hint=f"did you mean {close[0]!r}?" if close else None)
+        system = next((s for s in declared if name.startswith(s + "_")), None)
+        allowed = declared.get(system) if system else frozenset()
+        if system is not None and (allowed is None or name in allowed):
+            continue
+        close = difflib.get_close_matches(name, every, n=1)
+        raise ConfigError("--defect", name, "one of " + ", ".join(every),
+                          hint=f"did you mean {close[0]!r}?" if close else None)
     return frozenset(requested)
 
 
