@@ -1,8 +1,8 @@
-"""Rate limiters the seed systems enforce: fixed one-minute windows and a token bucket.
+"""Rate limiters the seed systems enforce: a sliding one-minute window and a token bucket.
 
 Both take an injectable monotonic clock so tests can move time instead of sleeping.
 
-    limiter = FixedWindow(limit=10, window_s=60)
+    limiter = SlidingWindow(limit=10, window_s=60)
     allowed, retry_after = limiter.hit("127.0.0.1")
 """
 
@@ -10,33 +10,36 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 Clock = Callable[[], float]
 
 
-class FixedWindow:
-    """At most ``limit`` hits per key in each ``window_s``-second window."""
+class SlidingWindow:
+    """At most ``limit`` hits per key in any ``window_s`` seconds (a sliding log, so no boundary bursts)."""
 
     def __init__(self, limit: int, window_s: float = 60.0, clock: Clock = time.monotonic) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock
-        self._counts: dict[str, tuple[int, int]] = {}  # key -> (window index, hits)
+        self._hits: dict[str, deque[float]] = {}
+        self._last_sweep = clock()
 
     def hit(self, key: str) -> tuple[bool, int]:
-        """Count one hit; return (allowed, seconds until the window resets)."""
+        """Count one hit (a refused one is not counted); return (allowed, seconds until one frees up)."""
         now = self.clock()
-        window = int(now // self.window_s)
-        index, count = self._counts.get(key, (window, 0))
-        if index != window:
-            count = 0
-            if len(self._counts) > 100_000:  # forget old windows so memory stays bounded
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
-        count += 1
-        self._counts[key] = (window, count)
-        retry_after = max(1, math.ceil((window + 1) * self.window_s - now))
-        return count <= self.limit, retry_after
+        horizon = now - self.window_s
+        if now - self._last_sweep > self.window_s:  # forget idle keys so memory stays bounded
+            self._hits = {k: q for k, q in self._hits.items() if q and q[-1] > horizon}
+            self._last_sweep = now
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= horizon:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False, max(1, math.ceil(hits[0] + self.window_s - now))
+        hits.append(now)
+        return True, 0
 
 
 class TokenBucket:

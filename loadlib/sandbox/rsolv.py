@@ -1,6 +1,6 @@
 """RSOLV (seed 004): customer onboarding, AI credential vending and Stripe webhooks, rate limited.
 
-Limits (fixed one-minute windows): onboarding 10/min per client IP (first
+Limits (sliding one-minute windows): onboarding 10/min per client IP (first
 ``X-Forwarded-For`` address when present, else the peer), credential exchange
 60/min per customer, webhooks 1000/min globally. Contract: docs/api/rsolv.md.
 
@@ -22,7 +22,7 @@ from starlette.routing import Route
 from loadlib.sandbox import stripe_sig
 from loadlib.sandbox.config import SandboxConfig
 from loadlib.sandbox.db import Database
-from loadlib.sandbox.ratelimit import FixedWindow
+from loadlib.sandbox.ratelimit import SlidingWindow
 from loadlib.sandbox.web import (
     INT,
     STR,
@@ -79,9 +79,9 @@ def _customer(row: Any) -> dict[str, Any]:
 
 def build(cfg: SandboxConfig, db: Database) -> Starlette:
     db.executescript(SCHEMA)
-    onboard_limit = FixedWindow(ONBOARD_PER_MIN)
-    exchange_limit = FixedWindow(EXCHANGE_PER_MIN)
-    webhook_limit = FixedWindow(WEBHOOKS_PER_MIN)
+    onboard_limit = SlidingWindow(ONBOARD_PER_MIN)
+    exchange_limit = SlidingWindow(EXCHANGE_PER_MIN)
+    webhook_limit = SlidingWindow(WEBHOOKS_PER_MIN)
     reprocess = "rsolv_reprocess_duplicates" in cfg.defects
     with db.tx() as conn:
         for i, key in enumerate(cfg.rsolv_api_keys, start=1):
