@@ -29,6 +29,7 @@ from loadlib.arrival.histogram import LogHistogram
 from loadlib.arrival.pool import Decision, VuPool
 from loadlib.arrival.schedule import RateCurve, share
 from loadlib.arrival.split import SOLO, Assignment, Assignments
+from loadlib.metrics import tagset
 from loadlib.profiles.model import Scenario
 
 logger = logging.getLogger("loadlib.arrival")
@@ -373,6 +374,25 @@ class ArrivalRuntime:
 
     def current(self, key: Hashable) -> Ticket | None:
         return self._current.get(key)
+
+    def on_request(self, request_type: str = "", name: str = "", response_time: float = 0.0,
+                   response: Any = None, **_kw: Any) -> None:
+        """Locust ``request`` listener: with latency-from-schedule, record the corrected duration.
+
+        corrected = the request's own duration + its iteration's schedule lag, i.e. the
+        time from the instant the iteration should have started until the response.
+        """
+        if not self.latency_from_schedule:
+            return
+        ticket = self._current.get(gevent.getcurrent())
+        if ticket is None:
+            return
+        tags = dict(ticket.tags)
+        tags.update(name=name, method=request_type)
+        status = getattr(response, "status_code", None)
+        if status is not None:
+            tags["status"] = str(status)
+        sink.record(sink.CORRECTED, float(response_time or 0.0) + ticket.lag_ms, tagset(tags))
 
     def report(self) -> dict[str, Any]:
         return {name: ex.report() for name, ex in self.executors.items()}

@@ -158,27 +158,7 @@ def _install_runtime(environment: Any, ctx: _Ctx, runtime: Any) -> None:
         install(cls, runtime)
     environment.events.test_stop.add_listener(lambda **_: runtime.stop())
     environment.events.quit.add_listener(lambda **_: [uninstall(c) for c in classes])
-    environment.events.request.add_listener(lambda **kw: _corrected(runtime, **kw))
-
-
-def _corrected(runtime: Any, request_type: str = "", name: str = "", response_time: float = 0.0,
-               response: Any = None, **_kw: Any) -> None:
-    if not runtime.latency_from_schedule:
-        return
-    import gevent
-
-    ticket = runtime.current(gevent.getcurrent())
-    if ticket is None:
-        return
-    from loadlib.arrival import sink
-    from loadlib.metrics import tagset
-
-    tags = dict(ticket.tags)
-    tags.update(name=name, method=request_type)
-    status = getattr(response, "status_code", None)
-    if status is not None:
-        tags["status"] = str(status)
-    sink.record(sink.CORRECTED, float(response_time or 0.0) + ticket.lag_ms, tagset(tags))
+    environment.events.request.add_listener(runtime.on_request)
 
 
 # -- master ----------------------------------------------------------------------------------------------
