@@ -294,17 +294,18 @@ def _fmt(x: float | None, spec: str, none: str = "-") -> str:
 def render_table(rows: Sequence[Measurement]) -> str:
     """The plain-text table ``bench/run.py`` prints: one line per run, loadlib's ratios beside."""
     comps = {(c.scenario, c.other): c for c in comparisons(rows)}
-    header = ("scenario", "generator", "requests", "req/s", "CPU s", "req/CPU-s", "peak RSS MB",
+    header = ("scenario", "generator", "requests", "fail %", "req/s", "CPU s", "req/CPU-s", "peak RSS MB",
               "RSS/VU KB", "p95 ms", "loadlib x eff", "loadlib x mem")
     lines: list[tuple[str, ...]] = [header]
     for m in rows:
         if not m.ok:
-            lines.append((m.scenario, m.generator, m.status, m.note[:60], "", "", "", "", "", "", ""))
+            lines.append((m.scenario, m.generator, m.status, m.note[:100], *[""] * (len(header) - 4)))
             continue
         c = comps.get((m.scenario, m.generator))
         rss_vu = m.rss_per_vu_bytes
         lines.append((
-            m.scenario, m.generator, f"{m.requests:,}", _fmt(m.req_per_second, ",.0f"),
+            m.scenario, m.generator, f"{m.requests:,}", f"{100 * m.failures / m.requests:.1f}",
+            _fmt(m.req_per_second, ",.0f"),
             f"{m.cpu_seconds:.2f}", _fmt(m.req_per_cpu_second, ",.0f"), f"{m.peak_rss_bytes / MB:.1f}",
             _fmt(None if rss_vu is None else rss_vu / 1024, ",.1f"), _fmt(m.p95_ms, ".1f"),
             _fmt(c.efficiency if c else None, ".2f"), _fmt(c.memory if c else None, ".2f"),

@@ -33,7 +33,19 @@ LOCUSTFILE = {
     "loadlib-layer": "loadlib_layer.py",
     "loadlib": "loadlib_fast.py",
 }
-UNAVAILABLE_EXIT = 3  # bench/locustfiles/loadlib_fast.py: loadlib's parts not landed yet
+UNAVAILABLE_EXIT = 3
+ARRIVAL_PROFILE = """\
+description = "bench: constant arrival rate, as bench/k6/arrival.js"
+
+[scenarios.arrival]
+executor = "constant-arrival-rate"
+exec = "BenchUser"
+rate = {rate}
+timeUnit = "1s"
+duration = "{duration}"
+preAllocatedVUs = 100
+maxVUs = 1000
+"""  # bench/locustfiles/loadlib_fast.py: loadlib's parts not landed yet
 
 
 @dataclass(frozen=True)
@@ -97,13 +109,18 @@ def plan(generator: str, scenario: Scenario, *, base_url: str, payment_path: str
                "--vus", str(scenario.vus), "--duration", str(duration), "--think", str(scenario.think)]
         return Invocation(generator, scenario, cmd, env, workdir, scenario.vus)
     if generator in LOCUSTFILE:
-        if generator == "loadlib" and scenario.name == "arrival":
-            return "loadlib's arrival-rate profile for the bench not wired yet (see bench/arrival_vs_k6.py)"
         locust = str(Path(sys.executable).parent / "locust")
         prefix = workdir / "locust"
-        cmd = [locust, "-f", str(LOCUSTFILES / LOCUSTFILE[generator]), "--headless",
-               "-u", str(scenario.vus), "-r", str(scenario.vus), "-t", secs, "--host", base_url,
+        cmd = [locust, "-f", str(LOCUSTFILES / LOCUSTFILE[generator]), "--headless", "--host", base_url,
                "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"]
+        if generator == "loadlib" and scenario.rate:
+            # loadlib's open model: a k6-style constant-arrival-rate profile, the same numbers as arrival.js
+            profile = workdir / "arrival.toml"
+            profile.write_text(ARRIVAL_PROFILE.format(rate=int(scenario.rate), duration=secs))
+            env["BENCH_OPEN_MODEL"] = "1"
+            cmd += ["--load-profile", str(profile)]
+        else:
+            cmd += ["-u", str(scenario.vus), "-r", str(scenario.vus), "-t", secs]
         return Invocation(generator, scenario, cmd, env, workdir, scenario.vus, Path(f"{prefix}_stats.csv"))
     return f"unknown generator {generator!r}"
 
@@ -112,7 +129,9 @@ def collect(inv: Invocation, run: ProcessRun) -> Measurement:
     """Read the generator's own report and combine it with what was measured from outside."""
     base = Measurement(inv.scenario.name, inv.generator, cpu_seconds=round(run.cpu_seconds, 3),
                        wall_seconds=round(run.wall_seconds, 3), peak_rss_bytes=run.peak_rss_bytes, vus=inv.vus,
-                       extra={"returncode": run.returncode})
+                       extra={"returncode": run.returncode, "load_average_at_start": round(run.load_average, 2),
+                              # CPU used by everything else on the machine (target, harness, other work)
+                              "other_cpu_seconds": round(max(run.machine_busy_cpu_seconds - run.cpu_seconds, 0), 2)})
     if run.returncode == UNAVAILABLE_EXIT and "LOADLIB_UNAVAILABLE" in run.stderr:
         line = next(ln for ln in run.stderr.splitlines() if "LOADLIB_UNAVAILABLE" in ln)
         return Measurement(inv.scenario.name, inv.generator, status="unavailable",

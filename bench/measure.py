@@ -35,6 +35,13 @@ class ProcessRun:
     stdout: str
     stderr: str
     timed_out: bool = False
+    machine_busy_cpu_seconds: float = 0.0  # every process on the machine, for judging contention
+    load_average: float = 0.0  # 1-minute load average when the run started
+
+
+def _machine_busy() -> float:
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
 
 def pin_prefix(core: int | None) -> list[str]:
@@ -60,6 +67,8 @@ def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: d
     log_dir = log_dir or Path("/tmp")
     out_path, err_path = log_dir / f"{name}.stdout", log_dir / f"{name}.stderr"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        load = os.getloadavg()[0]
+        busy0 = _machine_busy()
         started = time.monotonic()
         proc = subprocess.Popen([*pin_prefix(cpu_core), *cmd], env=env, cwd=cwd, stdout=out, stderr=err,
                                 start_new_session=True)
@@ -90,6 +99,7 @@ def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: d
                 break
             time.sleep(SAMPLE_INTERVAL)
         wall = time.monotonic() - started
+        busy = _machine_busy() - busy0
         proc.returncode = os.waitstatus_to_exitcode(status)  # we reaped it ourselves
     _kill_group(proc.pid)  # nothing of the run outlives it
     waited_cpu = rusage.ru_utime + rusage.ru_stime
@@ -101,6 +111,8 @@ def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: d
         stdout=out_path.read_text(errors="replace"),
         stderr=err_path.read_text(errors="replace"),
         timed_out=timed_out,
+        machine_busy_cpu_seconds=busy,
+        load_average=load,
     )
 
 

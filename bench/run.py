@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -160,9 +161,11 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
                 if isinstance(inv, str):
                     m = Measurement(scenario.name, gen, status="unavailable", note=inv)
                 else:
+                    target_cpu0 = target.cpu_seconds()
                     run = run_measured(inv.cmd, cpu_core=gen_core, timeout=args.duration + 120, env=inv.env,
                                        cwd=inv.workdir, log_dir=inv.workdir, name="generator")
                     m = collect(inv, run)
+                    m = annotate_contention(m, target.cpu_seconds() - target_cpu0)
                 rows.append(m)
                 progress(i, len(todo), m)
                 time.sleep(1.0)  # let the target's connections drain before the next generator
@@ -171,6 +174,20 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
 
                 profile_loadlib(args, ngx, gen_core, workroot, RESULTS if not args.no_write else workroot)
     return rows, targets
+
+
+def annotate_contention(m: Measurement, target_cpu: float) -> Measurement:
+    """Record the target's CPU and what the rest of the machine used during the run.
+
+    ``contention_cpu_seconds`` is CPU used by neither the generator nor the target (other
+    work on a shared machine, this harness): near 0 means the run had its cores to itself.
+    """
+    if not m.extra or "other_cpu_seconds" not in m.extra:
+        return m
+    extra = dict(m.extra)
+    extra["target_cpu_seconds"] = round(target_cpu, 2)
+    extra["contention_cpu_seconds"] = round(max(extra["other_cpu_seconds"] - target_cpu, 0.0), 2)
+    return replace(m, extra=extra)
 
 
 class _none:  # a context manager yielding None (no sandbox wanted)

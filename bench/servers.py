@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from measure import pin_prefix
 
 HELLO_BODY = '{"message":"hello world!","status":"ok"}'  # 40 bytes
@@ -122,6 +123,25 @@ class Target:
     url: str
     payment_path: str
     kind: str  # "nginx" or "sandbox"
+    pid: int | None = None  # the target's root process, for its CPU seconds
+
+    def cpu_seconds(self) -> float:
+        """user+sys of the target's process tree so far (0 when unknown)."""
+        if self.pid is None:
+            return 0.0
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                continue
+        return total
 
 
 @contextlib.contextmanager
@@ -143,7 +163,7 @@ def nginx(core: int | None) -> Iterator[Target]:
             except BenchSetupError as e:
                 err = (Path(d) / "error.log").read_text(errors="replace") if (Path(d) / "error.log").exists() else ""
                 raise BenchSetupError(f"nginx did not start: {e}\n{err[-800:]}") from None
-            yield Target(url, PAYMENT_STUB_PATH, "nginx")
+            yield Target(url, PAYMENT_STUB_PATH, "nginx", proc.pid)
         finally:
             _stop(proc)
             log.close()
@@ -182,7 +202,7 @@ def sandbox(core: int | None, timeout: float = 60.0) -> Iterator[Target | None]:
             print(f"bench: sandbox not healthy ({e}); payments run against nginx's stub instead", flush=True)
             yield None
             return
-        yield Target(url, "/tribble/payments", "sandbox")
+        yield Target(url, "/tribble/payments", "sandbox", proc.pid)
     finally:
         _stop(proc)
 

@@ -94,6 +94,8 @@ def build_user(base: type, check: Check | None = None) -> type:
     work = pay if SCENARIO == "payments" else hello
     if SCENARIO == "sleepy":
         wait_time = constant(THINK)
+    elif SCENARIO == "arrival" and os.environ.get("BENCH_OPEN_MODEL"):
+        wait_time = constant(0)  # loadlib's arrival executor starts each iteration on schedule
     elif SCENARIO == "arrival":
         # plain Locust has no open model: each user paces itself to one iteration per second
         wait_time = constant_throughput(1)
