@@ -206,7 +206,7 @@ def _metrics(result: RunResult, trend_stats: Sequence[str]) -> str:
         rows = []
         for metric in metrics:
             filters: list[tuple[TagSet, int]] = [((), 0)] + [(t, 0) for t in named.get(metric.name, [])]
-            filters += [f for f in submetric_filters(metric, per_key=SUBMETRICS_PER_KEY)
+            filters += [f for f in submetric_filters(metric, per_key=SUBMETRICS_PER_KEY, compact=True)
                         if f[0] not in [t for t, _ in filters]]
             for tags, hidden in filters:
                 values = metric_values(metric, tags, duration_s=snap.duration_s, trend_stats=trend_stats)

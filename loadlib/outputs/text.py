@@ -176,7 +176,7 @@ def _metric_rows(metric: MetricSnapshot, duration_s: float, trend_stats: Sequenc
     rows = [(metric.name, _format_row(metric, values, trend_stats))]
     filters: list[tuple[TagSet, int]] = [(t, 0) for t in named]
     if auto:
-        filters += [f for f in submetric_filters(metric, per_key=SUBMETRICS_PER_KEY) if f[0] not in named]
+        filters += [f for f in submetric_filters(metric, per_key=SUBMETRICS_PER_KEY, compact=True) if f[0] not in named]
     for tags, hidden in filters:
         sub = metric_values(metric, tags, duration_s=duration_s, trend_stats=trend_stats)
         if sub is not None:

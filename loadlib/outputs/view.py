@@ -158,14 +158,16 @@ def percentile_stats(values: Mapping[str, float], stats: Sequence[str]) -> list[
     return out
 
 
-def submetric_filters(metric: MetricSnapshot, *, per_key: int | None = None) -> list[tuple[TagSet, int]]:
+def submetric_filters(metric: MetricSnapshot, *, per_key: int | None = None,
+                      compact: bool = False) -> list[tuple[TagSet, int]]:
     """Single-tag sub-metrics worth showing, as ``[(filter, hidden_after_this_key)]``.
 
     A tag key whose every series carries the same value is skipped (its
     sub-metric equals the metric), except ``expected_response:true``, which k6
     always shows for ``http_req_duration``. ``per_key`` caps the values listed
     per key; the second element of the last entry of a key says how many
-    values were left out (0 otherwise).
+    values were left out (0 otherwise). ``compact`` (text and HTML) keeps
+    ``expected_response`` for ``http_req_duration`` only, as k6 shows it.
     """
     if isinstance(metric, RecordedMetric):
         keysets = [ts for ts in metric.aggregates if len(ts) == 1]
@@ -187,6 +189,8 @@ def submetric_filters(metric: MetricSnapshot, *, per_key: int | None = None) -> 
         values = sorted(by_key[k])
         if k == "expected_response":
             values = [v for v in values if v == "true"]
+            if compact and metric.name != "http_req_duration":
+                continue
         elif len(values) == 1 and _everywhere(metric, k, values[0]):
             continue
         shown = values if per_key is None else values[:per_key]

@@ -49,6 +49,9 @@ def test_submetrics_shown_without_thresholds_and_capped(monkeypatch):
     assert "█ THRESHOLDS" not in out
     assert "{ expected_response:true }" in out
     assert "{ name:/b }" in out and "{ status:500 }" in out and "{ method:POST }" in out
+    # as in k6, {expected_response:true} only under http_req_duration
+    reqs = out[out.index("    http_reqs."):]
+    assert "expected_response" not in reqs
     # scenario has a single value everywhere: its sub-metric would repeat the metric
     assert "{ scenario:default }" not in out
     monkeypatch.setattr(text, "SUBMETRICS_PER_KEY", 1)
