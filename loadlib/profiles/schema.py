@@ -125,16 +125,17 @@ def _scenarios(ctx: _Ctx, data: Mapping[str, Any]) -> tuple[Scenario, ...]:
         if not isinstance(raw, Mapping) or not raw:
             raise ctx.fail("scenarios", raw, "one or more [scenarios.NAME] tables")
         out = []
-        for sname, body in raw.items():
+        for sname, table in raw.items():
             if not _SCENARIO_NAME.match(str(sname)):
                 raise ctx.fail(f"scenarios.{sname}", sname, "a scenario name of letters, digits, _ - .")
-            out.append(_scenario(ctx, f"scenarios.{sname}", str(sname), body))
+            out.append(_scenario(ctx, f"scenarios.{sname}", str(sname), table))
         return tuple(out)
     # k6's shortcuts (js/bundle.go deriveScenariosFromShortcuts): stages -> ramping-vus with startVUs = vus,
     # iterations -> shared-iterations, duration -> constant-vus.
     vus = data.get("vus")
+    body: dict[str, Any]
     if "stages" in data:
-        body: dict[str, Any] = {"executor": "ramping-vus", "stages": data["stages"]}
+        body = {"executor": "ramping-vus", "stages": data["stages"]}
         if vus is not None:
             body["startVUs"] = vus
         return (_scenario(ctx, "", "default", body),)

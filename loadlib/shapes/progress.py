@@ -22,7 +22,7 @@ def _store() -> dict[str, int]:
     state = sys.modules.get("loadlib.plugin.state")  # only when the hub runs; never import Locust from here
     if state is None:
         return _LOCAL
-    return state.RUN.extras.setdefault("iterations_completed", {})  # type: ignore[no-any-return]
+    return state.RUN.extras.setdefault("iterations_completed", {})
 
 
 def iteration_completed(scenario: str, count: int = 1) -> None:
