@@ -220,6 +220,19 @@ class Registry:
 
     def add(self, metric: MetricDef, value: float, tags: TagSet = ()) -> None:
         """Record one sample into the series of ``metric`` with exactly ``tags``."""
+        name = metric.name
+        try:
+            cell = self._cells[name][tags]
+        except KeyError:
+            cell = self._new_cell(metric, tags)
+        cell.add(value)
+        if name in self._windows:
+            self._add_second(int(self._clock()), metric, value, tags if self._windows[name] else ())
+        if self._taps:
+            for tap in self._taps:
+                tap(metric, value, tags)
+
+    def _new_cell(self, metric: MetricDef, tags: TagSet) -> Any:
         series = self._cells.get(metric.name)
         if series is None:
             metric = self.define(metric.name, metric.type, metric.contains)
@@ -227,13 +240,7 @@ class Registry:
         cell = series.get(tags)
         if cell is None:
             cell = series[tags] = _CELLS[metric.type]()
-        cell.add(value)
-        keep = self._windows.get(metric.name)
-        if keep is not None:
-            self._add_second(int(self._clock()), metric, value, tags if keep else ())
-        if self._taps:
-            for tap in self._taps:
-                tap(metric, value, tags)
+        return cell
 
     def add_tap(self, tap: Callable[[MetricDef, float, TagSet], None]) -> None:
         """Also hand every recorded sample to ``tap(metric, value, tags)`` (per-sample outputs)."""
@@ -244,12 +251,10 @@ class Registry:
         if bucket is None:
             bucket = self._seconds[sec] = {}
             self._prune(sec)
-        series = bucket.get(metric.name)
-        if series is None:
-            series = bucket[metric.name] = {}
-        cell = series.get(tags)
-        if cell is None:
-            cell = series[tags] = _CELLS[metric.type]()
+        try:
+            cell = bucket[metric.name][tags]
+        except KeyError:
+            cell = bucket.setdefault(metric.name, {}).setdefault(tags, _CELLS[metric.type]())
         cell.add(value)
 
     # -- windows -------------------------------------------------------------------------------------
