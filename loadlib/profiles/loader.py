@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import sys
 import tomllib
 from pathlib import Path
 
@@ -28,12 +29,14 @@ def profiles_dirs() -> list[Path]:
     """Where shipped profile names are looked up, first match wins.
 
     ``$LOADLIB_PROFILES_DIR``, then the repository's top-level ``profiles/`` (next to
-    the ``loadlib`` package in a checkout or editable install), then ``./profiles``.
+    the ``loadlib`` package in a checkout or editable install), then ``<prefix>/share/loadlib/profiles``
+    (a wheel install), then ``./profiles``.
     """
     dirs: list[Path] = []
     if os.environ.get(ENV_DIR):
         dirs.append(Path(os.environ[ENV_DIR]))
     dirs.append(Path(__file__).resolve().parents[2] / "profiles")
+    dirs.append(Path(sys.prefix) / "share" / "loadlib" / "profiles")
     dirs.append(Path.cwd() / "profiles")
     seen: list[Path] = []
     for d in dirs:
