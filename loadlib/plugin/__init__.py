@@ -20,6 +20,7 @@ _MODULES = (
     "sandbox",  # start the embedded sandbox when no --host is given
     "shape",  # install the profile-driven LoadTestShape
     "arrival",  # open-model arrival-rate executors
+    "cluster",  # master/worker: lost workers logged, users rebalanced, run marked partial
     "metrics",  # request/user events -> registry; worker -> master deltas
     "thresholds",  # evaluation every 2 s, abortOnFail, exit codes
     "workload",  # workload environment variables, validated before traffic

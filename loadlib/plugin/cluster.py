@@ -1,0 +1,146 @@
+"""Hub module: cluster. Master/worker robustness: a lost worker is logged, rebalanced and reported.
+
+Locust marks a worker "missing" after ``HEARTBEAT_LIVENESS`` (3) missed
+one-second heartbeats and takes it out of the user dispatcher, but gives its
+users to the other workers only with ``--enable-rebalancing``. loadlib turns
+that on for the master (``--no-loadlib-rebalance`` keeps Locust's default),
+so a lost worker's users are started on the rest. Arrival rates are re-split
+by ``plugin.arrival`` when the set of live workers changes.
+
+The master polls its workers every ``POLL_S``. A worker that goes missing or
+disappears while a test runs (not at the end) makes the run *partial*:
+a warning is logged, ``state.RUN.partial`` is set and a note says which
+worker left and when. The registry already holds everything the worker
+reported (every ``report_to_master``, ~3 s); only its last few seconds are
+lost, and the reports say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadlib.plugin import state
+
+log = logging.getLogger("loadlib.cluster")
+
+POLL_S = 1.0
+_EXTRA = "cluster"
+_ACTIVE = ("spawning", "running", "ready")
+
+
+@dataclass
+class _Cluster:
+    seen: dict[str, str] = field(default_factory=dict)  # worker id -> last state seen
+    lost: dict[str, float] = field(default_factory=dict)  # worker id -> when
+    greenlet: Any = None
+    stopping: bool = False
+
+
+def _cl() -> _Cluster:
+    c = state.RUN.extras.get(_EXTRA)
+    if c is None:
+        c = state.RUN.extras[_EXTRA] = _Cluster()
+    return c
+
+
+def add_arguments(parser: Any) -> None:
+    group = parser.add_argument_group("loadlib cluster", "master/worker robustness")
+    group.add_argument("--no-loadlib-rebalance", dest="loadlib_no_rebalance", action="store_true", default=False,
+                       env_var="LOCUST_NO_LOADLIB_REBALANCE",
+                       help="Do not turn on Locust's --enable-rebalancing on the master (a lost worker's users "
+                            "are then not restarted on the remaining workers).")
+
+
+def _is_master(environment: Any) -> bool:
+    from locust.runners import MasterRunner
+
+    return isinstance(getattr(environment, "runner", None), MasterRunner)
+
+
+def on_init(environment: Any, **_: Any) -> None:
+    options = environment.parsed_options
+    if options is None or not _is_master(environment):
+        return
+    if not getattr(options, "loadlib_no_rebalance", False) and hasattr(options, "enable_rebalancing"):
+        options.enable_rebalancing = True
+
+
+def check_workers(runner: Any, now: float | None = None) -> list[str]:
+    """Compare the master's workers with the last poll; returns the ids newly lost (and records them)."""
+    c = _cl()
+    now = time.time() if now is None else now
+    current = {n.id: str(n.state) for n in runner.clients.all}
+    newly: list[str] = []
+    for wid, was in c.seen.items():
+        if wid in c.lost:
+            continue
+        st = current.get(wid)
+        if st == "missing" or (st is None and was in _ACTIVE):
+            newly.append(wid)
+    for wid, st in current.items():
+        if st != "missing" and wid in c.lost and c.seen.get(wid) == "missing":
+            log.info("loadlib: worker %s came back (heartbeat resumed)", wid)
+    c.seen = {**{w: "gone" for w in c.seen}, **current}
+    for wid in newly:
+        _mark_lost(runner, wid, now)
+    return newly
+
+
+def _mark_lost(runner: Any, wid: str, now: float) -> None:
+    c = _cl()
+    c.lost[wid] = now
+    left = len([n for n in runner.clients.all if str(n.state) in _ACTIVE])
+    started = state.RUN.started_at
+    at = f"{now - started:.0f}s into the run" if started else "before the run started"
+    note = (f"partial run: worker {wid} was lost {at}; its data up to its last report is included, "
+            f"the run went on with {left} worker(s)")
+    log.warning("loadlib: %s", note)
+    state.RUN.partial = True
+    state.RUN.notes.append(note)
+
+
+def _poll(environment: Any) -> None:
+    import gevent
+
+    runner = environment.runner
+    c = _cl()
+    while not c.stopping:
+        try:
+            if getattr(runner, "state", None) in ("spawning", "running"):
+                check_workers(runner)
+            else:  # between tests or stopping: keep the picture, don't judge
+                _cl().seen = {n.id: str(n.state) for n in runner.clients.all}
+        except Exception:  # bookkeeping must never end the run
+            log.exception("loadlib: worker check failed")
+        gevent.sleep(POLL_S)
+
+
+def on_test_start(environment: Any, **_: Any) -> None:
+    import gevent
+
+    if not _is_master(environment):
+        return
+    c = _cl()
+    c.stopping = False
+    c.seen = {n.id: str(n.state) for n in environment.runner.clients.all}
+    if c.greenlet is None:
+        c.greenlet = gevent.spawn(_poll, environment)
+
+
+def on_test_stopping(environment: Any, **_: Any) -> None:
+    c = _cl()
+    c.stopping = True
+    if c.greenlet is not None:
+        c.greenlet.kill(block=False)
+        c.greenlet = None
+
+
+def register(events: Any) -> None:
+    """Attach this concern's listeners to Locust's events."""
+    events.init_command_line_parser.add_listener(add_arguments)
+    events.init.add_listener(on_init)
+    events.test_start.add_listener(on_test_start)
+    events.test_stopping.add_listener(on_test_stopping)
