@@ -465,6 +465,12 @@ def _debug_dump(path: str) -> None:
         out["series"][name] = [[dict(ts), (m.select(dict(ts)).stats(stats)  # type: ignore[attr-defined]
                                            if m.type is MetricType.TREND else m.select(dict(ts)).summary())]
                                for ts in m.series]
+    try:
+        from loadlib.plugin.thresholds import final_verdicts
+
+        out["thresholds"] = [v.__dict__ for v in final_verdicts(snap)]
+    except Exception:  # the dump is best effort
+        log.exception("loadlib: debug dump could not judge thresholds")
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1, default=str)

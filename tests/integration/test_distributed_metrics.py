@@ -143,7 +143,9 @@ def _within(a: float, b: float) -> bool:
 def test_master_with_two_workers_equals_one_process(tmp_path, server):
     lf = tmp_path / "workload.py"
     lf.write_text(LOCUSTFILE % {"n": N, "bad": "503"})
-    common = ["-f", str(lf), "--headless", "-u", str(USERS), "-r", "100", "-t", "5s", "--host", server.url]
+    common = ["-f", str(lf), "--headless", "-u", str(USERS), "-r", "100", "-t", "5s", "--host", server.url,
+              # a rolling window needs per-second data from every worker: over 1m it covers the whole run
+              "--threshold", "synthetic{kind:even}:max<100000 over 1m", "--threshold", "orders:count>0 over 1m"]
 
     local_dump = tmp_path / "local.json"
     res = run_locust([*common, "--summary-export", str(tmp_path / "local-summary.json")],
@@ -211,6 +213,13 @@ def test_master_with_two_workers_equals_one_process(tmp_path, server):
     even_one, even_many = sub(one, "synthetic", kind="even"), sub(many, "synthetic", kind="even")
     assert even_one["count"] == even_many["count"] == USERS * N / 2
     assert _within(even_one["p(95)"], even_many["p(95)"])
+
+    # rolling windows judged on the master see every worker's per-second data
+    for dump in (one, many):
+        (win_max, win_orders) = dump["thresholds"]
+        assert win_max["ok"] and win_max["window"] == "1m"
+        assert win_max["observed"] == sub(dump, "synthetic", kind="even")["max"]
+        assert win_orders["ok"] and win_orders["observed"] == 3 * (USERS // 2) * N
 
     # the run timeline exists on the master too
     assert many["timeline"] and one["timeline"]
