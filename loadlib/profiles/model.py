@@ -141,9 +141,13 @@ class Profile:
 
     @property
     def peak_vus(self) -> int:
-        """Most users running at once across overlapping scenarios (maxVUs for arrival-rate ones)."""
-        return int(max((sum(s.peak_vus for s in self.scenarios if _overlaps(s, t)) for t in self._starts()),
-                       default=0))
+        """Most users running at once across overlapping scenarios (maxVUs for arrival-rate ones).
+
+        The curves are piecewise linear, so the maximum is at a breakpoint (or just before one).
+        """
+        from loadlib.shapes.timeline import breakpoints, total_at  # pure math; imported late (it imports us)
+
+        return max((max(total_at(self, b), total_at(self, b - 1e-6)) for b in breakpoints(self)), default=0)
 
     @property
     def peak_rate(self) -> float | None:

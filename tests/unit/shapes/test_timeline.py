@@ -137,3 +137,12 @@ def test_class_targets_exec_and_generic_scenarios():
     classes = [("Alpha", 1.0), ("Beta", 1.0)]
     assert class_targets(p, 5, classes) == {"Alpha": 5 + 2, "Beta": 4 + 2}
     assert class_targets(p, 10, classes) == {"Alpha": 0, "Beta": 0}
+
+
+def test_peak_vus_counts_only_what_overlaps():
+    p = profile(
+        ramping([(10, 10), (10, 0)], start_vus=0, name="a"),  # peak 10 at t=10
+        ramping([(5, 6)], start_vus=0, start_time=15, name="b"),  # at t=15 a is 5; a+b peaks at t~17.5
+    )
+    assert p.peak_vus == max(total_at(p, t / 10) for t in range(0, 200))
+    assert p.peak_vus == 10
