@@ -24,7 +24,7 @@ from locust import LoadTestShape
 from loadlib.profiles.model import Profile
 from loadlib.shapes import progress
 from loadlib.shapes.dispatcher import WINDOW_S, ExactDispatcher
-from loadlib.shapes.timeline import class_targets, end_time, iterations_goal, targets_at
+from loadlib.shapes.timeline import class_targets, end_time, iterations_goal, rates_at, targets_at
 
 LOOKAHEAD_S = 1.25  # a tick dispatches when anything changes before the tick after it
 
@@ -77,7 +77,7 @@ class ProfileShape(LoadTestShape):
             return None
         scenarios = targets_at(self.the_profile, t, self._done_at)
         classes = self.class_targets_at(t)
-        _record(t, scenarios, classes)
+        _record(t, scenarios, classes, rates_at(self.the_profile, t))
         actual = self._actual_counts()
         samples = [self.class_targets_at(t + k * 0.05) for k in range(int(LOOKAHEAD_S / 0.05) + 1)]
         upcoming = any(s != samples[0] for s in samples) or samples[0] != actual
@@ -109,8 +109,12 @@ class ProfileShape(LoadTestShape):
         return float(max(1, round(change / (WINDOW_S or 1))))
 
 
-def _record(t: float, scenarios: dict[str, int], classes: dict[str, int]) -> None:
-    """Publish this tick's target for the timeline (``state.RUN.extras['target_vus']``)."""
+def _record(t: float, scenarios: dict[str, int], classes: dict[str, int], rates: dict[str, float]) -> None:
+    """Publish this tick's target for the timeline (``state.RUN.extras['target_vus']``).
+
+    ``{"elapsed_s", "total", "scenarios": {name: users}, "classes": {class: users},
+    "rate": total target iterations/s of arrival-rate scenarios or None, "rates": {name: it/s}}``
+    """
     state = sys.modules.get("loadlib.plugin.state")
     if state is None:  # used without the hub (plain library use)
         return
@@ -119,4 +123,6 @@ def _record(t: float, scenarios: dict[str, int], classes: dict[str, int]) -> Non
         "total": sum(scenarios.values()),
         "scenarios": dict(scenarios),
         "classes": dict(classes),
+        "rate": sum(rates.values()) if rates else None,
+        "rates": dict(rates),
     }

@@ -65,6 +65,34 @@ def _ramping(scenario: Scenario, u: float) -> int:
     return int(start)
 
 
+def rate_at(scenario: Scenario, t: float) -> float | None:
+    """Target iterations per second of an arrival-rate scenario at run time ``t`` (None for others).
+
+    Linear between stage targets, as k6's ramping-arrival-rate; 0 outside the scenario's window.
+    """
+    if not scenario.is_arrival_rate:
+        return None
+    u = t - scenario.start_time_s
+    unit = scenario.time_unit_s or 1.0
+    if u < -_EPS or u >= scenario.run_duration_s - _EPS:
+        return 0.0
+    if scenario.executor == "constant-arrival-rate":
+        return (scenario.rate or 0.0) / unit
+    start = float(scenario.start_rate or 0.0)
+    elapsed = 0.0
+    for stage in scenario.stages:
+        end = elapsed + stage.duration_s
+        if stage.duration_s > 0 and u < end - _EPS:
+            return (start + (stage.target - start) * (u - elapsed) / stage.duration_s) / unit
+        start, elapsed = float(stage.target), end
+    return start / unit
+
+
+def rates_at(profile: Profile, t: float) -> dict[str, float]:
+    """Arrival-rate scenario name -> target iterations per second at ``t``."""
+    return {s.name: r for s in profile.scenarios if (r := rate_at(s, t)) is not None}
+
+
 def targets_at(profile: Profile, t: float, done_at: Mapping[str, float] | None = None) -> dict[str, int]:
     """Scenario name -> users wanted at run time ``t`` (every scenario, 0 when inactive)."""
     done_at = done_at or {}

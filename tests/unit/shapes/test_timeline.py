@@ -146,3 +146,13 @@ def test_peak_vus_counts_only_what_overlaps():
     )
     assert p.peak_vus == max(total_at(p, t / 10) for t in range(0, 200))
     assert p.peak_vus == 10
+
+
+def test_arrival_rates_ramp_linearly_in_iterations_per_second():
+    from loadlib.shapes.timeline import rate_at, rates_at
+
+    r = Scenario("r", "ramping-arrival-rate", start_rate=0, time_unit_s=60, pre_allocated_vus=1, max_vus=2,
+                 stages=(Stage(60, 600), Stage(60, 600), Stage(0, 60), Stage(30, 60)), start_time_s=10)
+    assert [rate_at(r, t) for t in (0, 10, 40, 70, 129.9, 130, 159.9, 160)] == [0, 0, 5, 10, 10, 1, 1, 0]
+    c = Scenario("c", "constant-arrival-rate", rate=400, time_unit_s=1, duration_s=10, pre_allocated_vus=1)
+    assert rates_at(profile(c, ramping([(5, 5)])), 3) == {"c": 400.0}
