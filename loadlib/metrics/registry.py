@@ -160,7 +160,7 @@ class _Trend(Histogram):
             return None
         return self.minus(shipped).encode()
 
-    def merge(self, payload: Any) -> None:  # type: ignore[override]  # takes the wire form
+    def merge(self, payload: Any) -> None:  # takes the wire form, unlike Histogram.merge
         Histogram.merge(self, Histogram.decode(payload))
 
     def freeze(self, tags: TagSet) -> Series:

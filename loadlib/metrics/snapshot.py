@@ -128,9 +128,14 @@ class MetricSnapshot:
 
 
 class Aggregate(Protocol):
-    """A metric (or sub-metric) merged over its matching series."""
+    """A metric (or sub-metric) merged over its matching series.
 
-    type: MetricType
+    ``select`` returns a ``loadlib.metrics.aggregate.MergedAggregate``, which
+    also has ``empty`` and ``stats(names)`` (several percentiles in one pass).
+    """
+
+    @property
+    def type(self) -> MetricType: ...
 
     def stat(self, name: str) -> float:
         """One aggregation by its k6 threshold name: count, rate, value, avg, min, max, med, p(N)."""

@@ -33,11 +33,12 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from gevent import getcurrent
 
 from loadlib.metrics import MetricType, Registry, ValueKind, current_registry, set_default_tags_provider
+from loadlib.metrics.aggregate import MergedAggregate
 from loadlib.metrics.snapshot import Snapshot
 from loadlib.plugin import state
 from loadlib.results import TimelinePoint
@@ -152,7 +153,7 @@ def _scenario_of_current() -> str:
                 sc = h.scenario_of_class.get(type(a).__name__, h.default_scenario)
                 break
         with contextlib.suppress(AttributeError):  # a greenlet type without __dict__: just don't cache
-            g._loadlib_scenario = sc  # type: ignore[attr-defined]
+            g._loadlib_scenario = sc
     return sc
 
 
@@ -335,7 +336,7 @@ def _point(sec: int) -> TimelinePoint:
     err = failed.select().stat("rate") if failed is not None else 0.0
     p50 = p95 = p99 = None
     if dur is not None:
-        agg = dur.select()
+        agg = cast(MergedAggregate, dur.select())
         if not agg.empty:
             p50, p95, p99 = (agg.stats(("p(50)", "p(95)", "p(99)"))[k] for k in ("p(50)", "p(95)", "p(99)"))
     vus, target = hub().vus_by_sec.get(sec, (None, None))

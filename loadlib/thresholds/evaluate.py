@@ -13,7 +13,9 @@ when it is shorter).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
+from loadlib.metrics.aggregate import MergedAggregate
 from loadlib.metrics.snapshot import MetricSnapshot, MetricType, Snapshot
 from loadlib.results import ThresholdVerdict
 from loadlib.thresholds.model import Threshold, ThresholdSet
@@ -31,8 +33,8 @@ def judge(t: Threshold, snapshot: Snapshot, window_source: WindowSource | None =
     observed: float | None = None
     ok = True
     if metric is not None:
-        agg = metric.select(t.tags)
-        if not agg.empty or metric.type is MetricType.COUNTER:  # type: ignore[attr-defined]
+        agg = cast(MergedAggregate, metric.select(t.tags))
+        if not agg.empty or metric.type is MetricType.COUNTER:
             observed = agg.stat(expr.aggregation)
             ok = expr.holds(observed)
     return ThresholdVerdict(metric=t.key, expression=expr.text, ok=ok, observed=observed,

@@ -12,7 +12,7 @@ type does not have, is an error before any traffic, exit 104).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from loadlib.errors import ThresholdSyntaxError
@@ -82,7 +82,7 @@ class ThresholdSet:
     def __bool__(self) -> bool:
         return bool(self.thresholds)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Threshold]:
         return iter(self.thresholds)
 
     def __len__(self) -> int:
