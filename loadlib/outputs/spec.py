@@ -7,9 +7,12 @@ OutputSpec(kind='json', target='results/points.ndjson')
 from __future__ import annotations
 
 import difflib
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from loadlib.errors import ConfigError
+from loadlib.outputs.atomic import check_writable
 
 OUT_KINDS: tuple[str, ...] = ("json", "csv", "influxdb")
 FILE_KINDS: tuple[str, ...] = ("json", "csv")
@@ -38,3 +41,26 @@ def parse_out(text: str) -> OutputSpec:
         example = "URL such as http://127.0.0.1:8086/k6" if kind == "influxdb" else "file path"
         raise ConfigError("--out", text, f"{kind}=TARGET with a {example}")
     return OutputSpec(kind, target.strip())
+
+
+def validate_outputs(files: Mapping[str, str], outs: Iterable[str]) -> list[OutputSpec]:
+    """Check report paths (``{"--summary-export": path, ...}``) and ``--out`` values before any traffic.
+
+    Every file must be writable (missing parent directories are created) and
+    no two outputs may share a path. Returns the parsed ``--out`` specs;
+    ``ConfigError`` (exit 104) naming the first bad option otherwise.
+    """
+    specs = [parse_out(v) for v in outs]
+    targets = [*files.items(), *((f"--out {o.kind}=", o.target) for o in specs if o.is_file)]
+    seen: dict[str, str] = {}
+    for flag, path in targets:
+        reason = check_writable(path)
+        if reason:
+            field, value = ("--out", flag.split()[1] + path) if flag.startswith("--out") else (flag, path)
+            raise ConfigError(field, value, "a writable file path", hint=reason)
+        key = os.path.abspath(path)
+        if key in seen:
+            raise ConfigError(flag.rstrip("="), path, "a path no other report uses",
+                              hint=f"{seen[key]} writes it too")
+        seen[key] = flag.rstrip("=")
+    return specs

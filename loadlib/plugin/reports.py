@@ -40,7 +40,6 @@ only when a file output is requested and ship them with each
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import time
@@ -50,12 +49,12 @@ from pathlib import Path
 from typing import Any
 
 from loadlib import exitcodes
-from loadlib.errors import ConfigError, LoadlibError
+from loadlib.errors import LoadlibError
 from loadlib.metrics.snapshot import MetricType, Snapshot, TagSet, ValueKind
 from loadlib.outputs import atomic, html, k6_summary, result_json, slo, text
 from loadlib.outputs.points import CSVWriter, NDJSONWriter, Sample
 from loadlib.outputs.recorded import RecordedMetric
-from loadlib.outputs.spec import OutputSpec, parse_out
+from loadlib.outputs.spec import OutputSpec, parse_out, validate_outputs
 from loadlib.outputs.view import DEFAULT_TREND_STATS
 from loadlib.plugin import state
 from loadlib.plugin.failure import abort_config
@@ -64,6 +63,7 @@ from loadlib.results import RunMeta, RunResult, RunStatus, ThresholdVerdict, Tim
 log = logging.getLogger("loadlib.reports")
 
 SIGTERM_GRACE_S = 0.5
+_RUNNING_STATES = ("spawning", "running", "cleanup")
 POINTS_FLUSH_S = 1.0
 _EXTRA = "reports"
 
@@ -151,27 +151,8 @@ def _opt(environment: Any, name: str, default: Any = None) -> Any:
 
 def validate(options: Any) -> tuple[dict[str, str], list[OutputSpec]]:
     """Check every report path and ``--out`` value; ``ConfigError`` naming the first bad one."""
-    files: dict[str, str] = {}
-    for dest, flag in FILE_OPTIONS.items():
-        path = getattr(options, dest, None)
-        if path is None:
-            continue
-        reason = atomic.check_writable(path)
-        if reason:
-            raise ConfigError(flag, path, "a writable file path", hint=reason)
-        files[dest] = path
-    outs = [parse_out(v) for v in (getattr(options, "loadlib_out", None) or [])]
-    seen: dict[str, str] = {}
-    for flag, path in [*((FILE_OPTIONS[d], p) for d, p in files.items()),
-                       *((f"--out {o.kind}", o.target) for o in outs if o.is_file)]:
-        if flag.startswith("--out"):
-            reason = atomic.check_writable(path)
-            if reason:
-                raise ConfigError("--out", f"{flag.split()[1]}={path}", "a writable file path", hint=reason)
-        key = os.path.abspath(path)
-        if key in seen:
-            raise ConfigError(flag, path, "a path no other report uses", hint=f"{seen[key]} writes it too")
-        seen[key] = flag
+    files = {dest: path for dest in FILE_OPTIONS if (path := getattr(options, dest, None)) is not None}
+    outs = validate_outputs({FILE_OPTIONS[d]: p for d, p in files.items()}, getattr(options, "loadlib_out", None) or [])
     return files, outs
 
 
@@ -202,7 +183,7 @@ def _install_signal_handlers(environment: Any) -> None:
     previous = signal.getsignal(signal.SIGINT)
 
     def on_sigint(signum: int, frame: Any) -> None:
-        state.RUN.interrupted = True
+        _mark_interrupted(environment)
         if callable(previous):
             previous(signum, frame)
         else:
@@ -215,10 +196,25 @@ def _install_signal_handlers(environment: Any) -> None:
     _rs().sigterm_handle = gevent.signal_handler(signal.SIGTERM, _on_sigterm, environment)
 
 
+def _test_in_progress(environment: Any) -> bool:
+    runner = getattr(environment, "runner", None)
+    if getattr(runner, "state", None) in _RUNNING_STATES:
+        return True
+    shape = getattr(runner, "shape_greenlet", None)
+    return shape is not None and not shape.dead
+
+
+def _mark_interrupted(environment: Any) -> None:
+    # Only a signal that cuts a test short interrupts it: ending the web UI's process after the
+    # test was stopped from the UI (or before one started) is the normal way to quit Locust.
+    if _test_in_progress(environment):
+        state.RUN.interrupted = True
+
+
 def _on_sigterm(environment: Any) -> None:
     import gevent
 
-    state.RUN.interrupted = True
+    _mark_interrupted(environment)
     log.info("SIGTERM: stopping the run, reports will be marked interrupted")
     gevent.spawn_later(SIGTERM_GRACE_S, _ensure_shutdown, environment)
 

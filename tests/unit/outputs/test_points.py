@@ -66,3 +66,22 @@ def test_out_specs():
     assert "did you mean json=x.json" in str(err.value)
     with pytest.raises(ConfigError, match="json=TARGET"):
         parse_out("json=")
+
+
+def test_validate_outputs(tmp_path):
+    from loadlib.outputs.spec import validate_outputs
+
+    specs = validate_outputs({"--summary-export": str(tmp_path / "new" / "k6.json")},
+                             [f"json={tmp_path / 'p.ndjson'}", "influxdb=http://127.0.0.1:8086/k6"])
+    assert [s.kind for s in specs] == ["json", "influxdb"]
+    assert (tmp_path / "new").is_dir()  # parents are created up front, as the final write would
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match=r"--summary-export = .*cannot create directory"):
+        validate_outputs({"--summary-export": str(blocker / "k6.json")}, [])
+    with pytest.raises(ConfigError, match=r"--out = 'csv=.*' is not valid; expected a writable file path"):
+        validate_outputs({}, [f"csv={blocker / 'x' / 'p.csv'}"])
+    with pytest.raises(ConfigError, match="a path no other report uses.*--results-json writes it too"):
+        validate_outputs({"--results-json": str(tmp_path / "r.json")}, [f"json={tmp_path / 'r.json'}"])
+    with pytest.raises(ConfigError, match="directory"):
+        validate_outputs({"--html-report": str(tmp_path)}, [])
