@@ -54,8 +54,11 @@ class ProfileShape(LoadTestShape):
         classes = runner.user_classes if runner is not None else []
         return [(c.__name__, float(getattr(c, "weight", 1) or 0)) for c in classes]
 
-    def _update_done(self, t: float) -> None:
+    def _update_done(self, t: float, refresh: bool = False) -> None:
         completed = progress.completed_iterations()
+        if refresh:
+            for name, n in _metric_iterations(self.the_profile, self._done_at).items():
+                completed[name] = max(completed.get(name, 0), n)
         for s in self.the_profile.scenarios:
             goal = iterations_goal(s)
             if goal is not None and s.name not in self._done_at and completed.get(s.name, 0) >= goal:
@@ -72,7 +75,7 @@ class ProfileShape(LoadTestShape):
     # --- Locust's contract ---------------------------------------------------------------
     def tick(self) -> tuple[int, float, list[Any] | None] | None:
         t = self.get_run_time()
-        self._update_done(t)
+        self._update_done(t, refresh=True)
         if t >= end_time(self.the_profile, self._done_at):
             return None
         scenarios = targets_at(self.the_profile, t, self._done_at)
@@ -107,6 +110,22 @@ class ProfileShape(LoadTestShape):
         """Users per second the window needs (for Locust's log line; the dispatcher sets the real pace)."""
         change = sum(abs(samples[-1].get(k, 0) - samples[0].get(k, 0)) for k in samples[0])
         return float(max(1, round(change / (WINDOW_S or 1))))
+
+
+def _metric_iterations(profile: Profile, done: dict[str, float]) -> dict[str, int]:
+    """Completed iterations per open iteration-count scenario, from the metrics hub's ``iterations``
+    counter (tag ``scenario``; merged worker reports on a master). Empty when the hub is not loaded."""
+    pending = [s.name for s in profile.scenarios if s.is_iterations and s.name not in done]
+    metrics = sys.modules.get("loadlib.plugin.metrics")
+    if not pending or metrics is None:
+        return {}
+    try:
+        snap = metrics.current_snapshot().metrics.get("iterations")
+        if snap is None:
+            return {}
+        return {name: int(snap.select({"scenario": name}).stat("count")) for name in pending}
+    except Exception:  # the hub not started yet, or a run tearing down: the next tick retries
+        return {}
 
 
 def _record(t: float, scenarios: dict[str, int], classes: dict[str, int], rates: dict[str, float]) -> None:

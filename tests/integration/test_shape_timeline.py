@@ -152,3 +152,34 @@ def test_two_scenarios_exact_under_master_and_workers(tmp_path, host):
     rows = records(out_path)
     # the master sees worker reports, which trail the dispatch by up to a tick: judge steady periods only
     _check_classes(profile, rows, lag=1.6)
+
+
+ITERATIONS = """
+    [scenarios.batch]
+    executor = "shared-iterations"
+    exec = "Alpha"
+    vus = 2
+    iterations = 10
+    maxDuration = "30s"
+    [scenarios.bg]
+    executor = "constant-vus"
+    exec = "Beta"
+    vus = 2
+    duration = "7s"
+"""
+
+
+def test_shared_iterations_scenario_ends_when_its_iterations_are_done(tmp_path, host):
+    """Alpha (2 users, one iteration per ~0.5 s each) finishes 10 iterations in ~3 s, long before maxDuration."""
+    profile_path = write(tmp_path, "iter.toml", ITERATIONS)
+    out_path = tmp_path / "probe.jsonl"
+    result = run_locust(["-f", PROBE, "--headless", "--host", host, "--load-profile", profile_path], timeout=120,
+                        env=child_env(LOADLIB_PROBE_OUT=str(out_path)))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = records(out_path)
+    assert rows[0]["classes"] == {"Alpha": 2, "Beta": 2}
+    alpha = [r["classes"]["Alpha"] for r in rows]
+    first_zero = alpha.index(0)
+    assert 2 <= first_zero <= 6 and not any(alpha[first_zero:]), alpha
+    assert all(r["classes"]["Beta"] == 2 for r in rows if r["t"] < 6.9)
+    assert len(rows) <= 9  # the run ended with the constant-vus scenario (7 s), not at maxDuration
