@@ -41,7 +41,7 @@ header{padding:18px 20px;color:#fff}
 header.passed{background:#15803d}header.failed,header.error{background:#b91c1c}
 header.interrupted,header.aborted{background:#b45309}
 header h1{margin:0 0 4px;font-size:24px}header p{margin:0;opacity:.9}
-h2{margin:28px 0 10px;font-size:18px}
+h2{margin:28px 0 10px;font-size:18px}h3{margin:16px 0 6px;font-size:15px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{border:1px solid #e5e7eb;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -219,9 +219,14 @@ def _metrics(result: RunResult, trend_stats: Sequence[str]) -> str:
                 if hidden:
                     rows.append(f'<tr class="sub"><td colspan="{len(heads)}">… {hidden} more '
                                 f"{escape(tags[0][0])} values in the result JSON</td></tr>")
-        out.append(f'<table class="metrics" data-type="{mtype.value}"><tr>'
-                   + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>" + "".join(rows) + "</table><br>")
+        out.append(f"<h3>{_TYPE_TITLES[mtype]}</h3>"
+                   f'<table class="metrics" data-type="{mtype.value}"><tr>'
+                   + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>" + "".join(rows) + "</table>")
     return "".join(out)
+
+
+_TYPE_TITLES = {MetricType.TREND: "Trends", MetricType.COUNTER: "Counters", MetricType.RATE: "Rates",
+                MetricType.GAUGE: "Gauges"}
 
 
 def _cells(metric: MetricSnapshot, values: dict[str, float], trend_stats: Sequence[str]) -> list[str]:

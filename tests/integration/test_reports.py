@@ -221,3 +221,43 @@ def test_distributed_master_writes_every_report(server, tmp_path):
     assert r["result"]["meta"]["workers"] == 2
     assert not list(tmp_path.glob("w*.ndjson"))  # workers wrote nothing
     assert no_temp_files(tmp_path)
+
+
+THRESHOLD_PROFILE = """
+description = "reports test: one failing, two passing thresholds"
+
+[scenarios.default]
+executor = "constant-vus"
+vus = 2
+duration = "2s"
+
+[thresholds]
+http_req_duration = ["p(95)<0.001", "p(50)<10000"]
+http_req_failed = ["rate<0.5"]
+"""
+
+
+def test_failed_threshold_exits_99_and_every_format_says_so(server, tmp_path):
+    profile = tmp_path / "thresholds.toml"
+    profile.write_text(THRESHOLD_PROFILE)
+    proc = run_locust(["-f", BASIC, "--headless", "--load-profile", str(profile), "--host", server.url,
+                       *report_args(tmp_path)], timeout=90)
+    assert proc.returncode == 99, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert re.search(r"✗ 'p\(95\)<0\.001' p\(95\)=[\d.]+(µs|ms)", proc.stdout)
+    assert "✓ 'p(50)<10000'" in proc.stdout and "✓ 'rate<0.5'" in proc.stdout
+    r = read_reports(tmp_path)
+    assert len(set(r["counts"].values())) == 1, r["counts"]
+    # k6's inverted booleans: true == failed
+    assert r["k6"]["metrics"]["http_req_duration"]["thresholds"] == {"p(95)<0.001": True, "p(50)<10000": False}
+    assert r["k6"]["metrics"]["http_req_failed"]["thresholds"] == {"rate<0.5": False}
+    verdicts = {(t["metric"], t["expression"]): t for t in r["result"]["thresholds"]}
+    p95 = verdicts[("http_req_duration", "p(95)<0.001")]
+    assert p95["ok"] is False and p95["observed"] == pytest.approx(
+        r["result"]["metrics"]["http_req_duration"]["values"]["p(95)"])
+    assert r["result"]["status"] == "failed" and r["result"]["exit_code"] == 99
+    assert r["slo"]["metrics"]["slo_compliance"] == {"p50_met": True, "p95_met": False, "p99_met": None,
+                                                     "error_rate_met": True}
+    assert r["slo"]["pass"] is False
+    assert next(a for t, a in r["html"].tags if t == "header")["class"] == "failed"
+    assert [a["class"] for t, a in r["html"].tags if t == "tr" and (a.get("class") or "").startswith("threshold")] \
+        == ["threshold fail", "threshold ok", "threshold ok"]
