@@ -126,7 +126,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
 
 def final_verdicts(snapshot: Snapshot) -> tuple[ThresholdVerdict, ...]:
     """Every threshold judged on the final merged snapshot (windows: the run's last window)."""
-    return evaluate(_thresholds(), snapshot, _window_source(True))
+    return evaluate(_thresholds(), snapshot, _window_source(True), final=True)
 
 
 def exit_code(verdicts: tuple[ThresholdVerdict, ...]) -> int:

@@ -1,13 +1,14 @@
 """Judging thresholds against a snapshot (and, for windows, per-second data).
 
-Rules (README): a metric or sub-metric with no samples is not judged
-(``ok=True``, ``observed=None``), like k6 which skips empty sinks; counters are
-the exception: no samples means ``count`` 0 and ``rate`` 0, so ``count>0``
-fails when nothing happened. A window (``over 1m``) judges only the last
-minute; a counter's ``rate`` then divides by the window (or by the run so far
-when it is shorter).
+Empty metrics follow k6 (internal/metrics/engine/engine.go): while the run is
+going, a metric or sub-metric with no samples is not judged (``ok=True``,
+``observed=None``); at the end (``final=True``) it is judged with zeros:
+``count``/``rate``/``value``/``avg``/``p(N)`` are 0, so ``p(95)<500`` passes
+and ``count>0`` or ``rate>0.99`` fail. A window (``over 1m``) judges only the
+last minute; a counter's ``rate`` then divides by the window (or by the run so
+far when it is shorter).
 
->>> verdicts = evaluate(ts, snapshot, window_source=None)
+>>> verdicts = evaluate(ts, snapshot, window_source=None, final=True)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from typing import cast
 
 from loadlib.metrics.aggregate import MergedAggregate
-from loadlib.metrics.snapshot import MetricSnapshot, MetricType, Snapshot
+from loadlib.metrics.snapshot import MetricSnapshot, Snapshot
 from loadlib.results import ThresholdVerdict
 from loadlib.thresholds.model import Threshold, ThresholdSet
 
@@ -24,7 +25,8 @@ WindowSource = Callable[[str, float], MetricSnapshot | None]
 """(metric name, window seconds) -> that metric over the last window, or None."""
 
 
-def judge(t: Threshold, snapshot: Snapshot, window_source: WindowSource | None = None) -> ThresholdVerdict:
+def judge(t: Threshold, snapshot: Snapshot, window_source: WindowSource | None = None,
+          final: bool = False) -> ThresholdVerdict:
     expr = t.expression
     if expr.window_s and window_source is not None:
         metric = window_source(t.metric, expr.window_s)
@@ -34,17 +36,17 @@ def judge(t: Threshold, snapshot: Snapshot, window_source: WindowSource | None =
     ok = True
     if metric is not None:
         agg = cast(MergedAggregate, metric.select(t.tags))
-        if not agg.empty or metric.type is MetricType.COUNTER:
+        if final or not agg.empty:
             observed = agg.stat(expr.aggregation)
             ok = expr.holds(observed)
     return ThresholdVerdict(metric=t.key, expression=expr.text, ok=ok, observed=observed,
                             aggregation=expr.aggregation, abort_on_fail=t.abort_on_fail, window=expr.window)
 
 
-def evaluate(ts: ThresholdSet, snapshot: Snapshot,
-             window_source: WindowSource | None = None) -> tuple[ThresholdVerdict, ...]:
-    """One verdict per threshold, in declaration order."""
-    return tuple(judge(t, snapshot, window_source) for t in ts)
+def evaluate(ts: ThresholdSet, snapshot: Snapshot, window_source: WindowSource | None = None,
+             final: bool = False) -> tuple[ThresholdVerdict, ...]:
+    """One verdict per threshold, in declaration order; ``final`` judges empty metrics as zeros."""
+    return tuple(judge(t, snapshot, window_source, final) for t in ts)
 
 
 def should_abort(ts: ThresholdSet, verdicts: tuple[ThresholdVerdict, ...], elapsed_s: float) -> Threshold | None:

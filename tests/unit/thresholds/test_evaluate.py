@@ -38,10 +38,10 @@ def reg():
     return r
 
 
-def _verdicts(reg, pairs, duration_s=10.0):
+def _verdicts(reg, pairs, duration_s=10.0, final=True):
     ts = ThresholdSet.parse([ThresholdSpec(k, e) for k, e in pairs])
     ts.bind({n: d.type for n, d in reg.definitions.items()})
-    return evaluate(ts, reg.snapshot(duration_s))
+    return evaluate(ts, reg.snapshot(duration_s), final=final)
 
 
 def test_trend_aggregations(reg):
@@ -70,9 +70,13 @@ def test_counter_rate_gauge(reg):
         (True, 100), (True, 10), (False, 0), (False, 0), (False, 0.05), (True, 0.05), (True, 12)]
 
 
-def test_metric_without_samples_is_not_judged(reg):
-    (v,) = _verdicts(reg, [("payment_duration", "p(95)<1")])
-    assert v.ok and v.observed is None
+def test_metric_without_samples_is_skipped_during_the_run_and_zero_at_the_end(reg):
+    pairs = [("payment_duration", "p(95)<1"), ("payment_duration", "avg>0"), ("orders", "count>0"),
+             ("http_req_failed{name:/none}", "rate>0.5")]
+    during = _verdicts(reg, pairs, final=False)
+    assert [(v.ok, v.observed) for v in during] == [(True, None)] * 4
+    end = _verdicts(reg, pairs, final=True)  # as k6: empty sinks are judged at the end, with zeros
+    assert [(v.ok, v.observed) for v in end] == [(True, 0.0), (False, 0.0), (False, 0.0), (False, 0.0)]
 
 
 def test_binding_rejects_unknown_metrics_and_wrong_aggregations(reg):
