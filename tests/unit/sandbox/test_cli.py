@@ -23,7 +23,7 @@ def test_audit_exit_code_and_table(monkeypatch, capsys, document, code):
     assert rows["OK"][:2] == ["fluxgate", "orders"]
     if code:
         assert rows["FAIL"][0] == "rsolv"
-        assert and "evt_1: processed 2 times" in out and "1 FAILED" in out
+        assert "evt_1: processed 2 times" in out and "1 FAILED" in out
     else:
         assert "1 of 1 invariants hold" in out
 
