@@ -416,11 +416,11 @@ def _sample_timeline(environment: Any) -> None:
 
 # -- the result ---------------------------------------------------------------------------------------
 
-def _snapshot(environment: Any, duration_s: float) -> Any:
+def _snapshot(environment: Any, duration_s: float, *, locust_stats: bool = False) -> Any:
     current = _hub_has("metrics", "current_snapshot")
-    if current is not None:
+    if current is not None and not locust_stats:
         return current()
-    if "locust stats" not in " ".join(state.RUN.notes):
+    if current is None:
         state.RUN.notes.append("metrics hub not installed: numbers from Locust's stats (about 2 significant digits)")
     return snapshot_from_locust(environment.runner, duration_s=duration_s, max_vus=_rs().max_vus)
 
@@ -499,12 +499,16 @@ def status_for(exit_code: int, *, interrupted: bool, aborted_by_threshold: bool)
     return "error"
 
 
-def build_result(environment: Any) -> RunResult:
-    """Snapshot -> verdicts -> exit code -> ``RunResult`` (master or local runner)."""
+def build_result(environment: Any, *, locust_stats: bool = False) -> RunResult:
+    """Snapshot -> verdicts -> exit code -> ``RunResult`` (master or local runner).
+
+    ``locust_stats`` builds the snapshot from Locust's own stats instead of the
+    metrics hub (the fallback when the hub is missing or failed).
+    """
     rs = _rs()
-    ended = time.time()
+    ended = state.RUN.ended_at or time.time()
     started = state.RUN.started_at or rs.started_at or ended
-    snap = _snapshot(environment, ended - started)
+    snap = _snapshot(environment, ended - started, locust_stats=locust_stats)
     verdicts = _verdicts(snap)
     code = _exit_code(verdicts)
     options = environment.parsed_options
@@ -560,7 +564,13 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     if rs.done or _role(environment) == "worker" or environment.parsed_options is None:
         return
     rs.done = True
-    result = build_result(environment)
+    try:
+        result = build_result(environment)
+    except Exception:
+        # Reports and the exit code must not vanish because one part failed: say so, fall back.
+        log.exception("loadlib: building the run result failed; the reports use Locust's own stats")
+        state.RUN.notes.append("the metrics/thresholds hub failed at the end: numbers from Locust's stats")
+        result = build_result(environment, locust_stats=True)
     rs.result = result
     environment.process_exit_code = result.exit_code
     profile = state.RUN.profile

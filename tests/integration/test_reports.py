@@ -164,8 +164,10 @@ def test_loadlib_report_rerenders_from_the_result_json(server, tmp_path):
     # influxdb=URL is accepted (and left to plugin.live); --no-summary silences the text summary
     proc = run_locust(["-f", BASIC, "--headless", "-u", "2", "-r", "2", "-t", "2s", "--host", server.url,
                        "--results-json", str(tmp_path / "result.json"), "--no-summary",
-                       "--out", "influxdb=http://127.0.0.1:9/k6"], timeout=90)
+                       "--out", "influxdb=http://127.0.0.1:9/k6", "--html", str(tmp_path / "locust.html")],
+                      timeout=90)
     assert proc.returncode == 0, proc.stderr
+    assert "<html" in (tmp_path / "locust.html").read_text().lower()  # Locust's own --html still works
     assert "█ RESULT" not in proc.stdout
     loadlib = str(Path(LOCUST).parent / "loadlib")
     import subprocess
