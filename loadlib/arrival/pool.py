@@ -81,7 +81,9 @@ class VuPool:
         return len(self._active) - len(self._idle)
 
     def _can_activate(self) -> bool:
-        return len(self._active) < max(self.max_vus, 0)
+        # a worker may get more users than its share of maxVUs (Locust's dispatch is not ours);
+        # it uses them all: the total over workers is still maxVUs
+        return len(self._active) < max(self.max_vus, len(self._attached))
 
     def _run(self, vu: Hashable, scheduled: float) -> Decision:
         self.started += 1

@@ -204,8 +204,14 @@ def _init_master(environment: Any, runner: Any, ctx: _Ctx, classes: dict[str, li
 
 
 def _live_workers(runner: Any) -> tuple[str, ...]:
+    """Workers that share the rate: the live ones that run users (all live ones before any has users).
+
+    A worker that joins mid-run gets users only when Locust re-dispatches (``--enable-rebalancing``,
+    or the shape's next change); until then it must not own starts it has no VU for.
+    """
     nodes = runner.clients.ready + runner.clients.spawning + runner.clients.running
-    return tuple(sorted((n.id for n in nodes), key=runner.get_worker_index))
+    with_users = [n for n in nodes if sum((n.user_classes_count or {}).values()) > 0]
+    return tuple(sorted((n.id for n in (with_users or nodes)), key=runner.get_worker_index))
 
 
 def _resplit(runner: Any, ctx: _Ctx, first: bool = False) -> None:

@@ -252,3 +252,57 @@ def test_master_with_two_workers_gives_the_same_total_rate(tmp_path: Path, targe
     # one process with the same profile: same total
     r1 = run_locust(["-f", str(lf), "--headless", "--host", target.url, "--load-profile", str(profile)], timeout=90)
     assert summary(r1.stdout + r1.stderr, "spread")["started"] == 600
+
+
+def test_rate_is_resplit_when_a_worker_joins(tmp_path: Path, target: Target) -> None:
+    lf = write(tmp_path, "lf.py", '''
+        import os
+        from locust import FastHttpUser, task, constant
+        import loadlib  # noqa: F401
+
+        class Join(FastHttpUser):
+            wait_time = constant(0)
+
+            @task
+            def work(self):
+                self.client.get("/work/join/" + os.environ["WORKER_TAG"])
+    ''')
+    profile = write(tmp_path, "p.toml", '''
+        [scenarios.grow]
+        executor = "constant-arrival-rate"
+        exec = "Join"
+        rate = 60
+        duration = "12s"
+        preAllocatedVUs = 4
+        maxVUs = 16
+    ''')
+    target.delay(10)
+    port = free_port()
+    worker = [LOCUST, "-f", str(lf), "--worker", "--master-port", str(port)]
+    master = [LOCUST, "-f", str(lf), "--master", "--headless", "--expect-workers", "1", "--enable-rebalancing",
+              "--master-bind-port", str(port), "--host", target.url, "--load-profile", str(profile)]
+    with process(worker, env=child_env(WORKER_TAG="w1"), log=tmp_path / "w1.log"):
+        result: dict[str, subprocess.CompletedProcess[str]] = {}
+        t = threading.Thread(target=lambda: result.update(m=run_locust(master[1:], timeout=90,
+                                                                         env=child_env(WORKER_TAG="m"))))
+        t.start()
+        first = target.wait_first("/work/join/")
+        time.sleep(max(0.0, first + 1.5 - time.time()))
+        with process(worker, env=child_env(WORKER_TAG="w2"), log=tmp_path / "w2.log"):
+            t.join(100)
+    out = result["m"].stdout + result["m"].stderr
+    assert result["m"].returncode == 0, out[-3000:]
+    assert "arrival rate re-split over 2 worker(s)" in out
+    w1, w2 = target.arrivals("/work/join/w1"), target.arrivals("/work/join/w2")
+    both = sorted(w1 + w2)
+    assert abs(len(both) - 720) <= 7, len(both)
+    assert summary(out, "grow")["dropped"] == 0
+    # the total stays 60/s across the join; once both run, each takes half of it
+    for sec in range(1, 11):
+        got = count_between(both, first + sec + 0.01, first + sec + 1.01)
+        assert abs(got - 60) <= 3, (sec, got)
+    joined = w2[0]
+    assert joined < first + 9.0, "the second worker never got a share in time"
+    lo, hi = joined + 0.5, first + 11.5
+    n1, n2 = count_between(w1, lo, hi), count_between(w2, lo, hi)
+    assert n2 > 50 and abs(n1 - n2) <= max(3, 0.05 * (n1 + n2)), (n1, n2)
