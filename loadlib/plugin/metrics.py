@@ -83,6 +83,7 @@ class _Hub:
         self.vus_max = 0
         self.greenlets: list[Any] = []
         self.finished = False
+        self.final_report: dict[str, bool] = {}  # master: worker -> its last delta came after its users stopped
 
 
 _HUB: _Hub | None = None
@@ -268,7 +269,11 @@ def on_user_error(user_instance: Any, exception: BaseException, tb: Any = None, 
 # -- distribution -------------------------------------------------------------------------------------------
 
 def on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None:
-    data[DELTA_KEY] = hub().registry.take_delta()
+    delta = hub().registry.take_delta()
+    runner = getattr(state.RUN.environment, "runner", None)
+    # After the users stopped (Locust's "quit" -> stop() -> final report): the master checks it got one.
+    delta["final"] = getattr(runner, "state", None) in ("stopping", "stopped")
+    data[DELTA_KEY] = delta
 
 
 def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
@@ -281,6 +286,7 @@ def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         log.exception("loadlib: could not merge metrics from worker %s", client_id)
         state.RUN.partial = True
         return
+    hub().final_report[client_id] = bool(delta.get("final"))
     if delta.get("flags", {}).get("script_exception"):
         state.RUN.script_exception = True
 
@@ -439,6 +445,12 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         pass
     if h.registry.flags.get("script_exception"):
         state.RUN.script_exception = True
+    late = sorted(w for w, final in h.final_report.items() if not final)
+    if late:
+        # Locust's master waits 0.5 s for workers' last reports; samples after their previous report are lost.
+        state.RUN.partial = True
+        state.RUN.notes.append(f"no final metrics report from {len(late)} worker(s) ({', '.join(late)}): "
+                               "their last few seconds (at most one report interval, 3 s) are missing")
     try:
         if state.RUN.started_at:
             seal_timeline(int(state.RUN.ended_at) + 1)
@@ -455,7 +467,9 @@ def _debug_dump(path: str) -> None:
     out: dict[str, Any] = {"duration_s": snap.duration_s, "metrics": {}, "series": {},
                            "checks": [[c.name, c.passes, c.fails] for c in snap.checks],
                            "timeline": [p.__dict__ | {"extra": dict(p.extra)} for p in state.RUN.timeline],
-                           "script_exception": bool(state.RUN.script_exception), "flags": dict(hub().registry.flags)}
+                           "script_exception": bool(state.RUN.script_exception), "flags": dict(hub().registry.flags),
+                           "partial": bool(state.RUN.partial), "notes": list(state.RUN.notes),
+                           "workers": sorted(hub().registry.sources)}
     stats = ("count", "avg", "min", "max", "med", "p(50)", "p(90)", "p(95)", "p(99)")
     for name, m in snap.metrics.items():
         agg = m.select()

@@ -171,6 +171,8 @@ def test_master_with_two_workers_equals_one_process(tmp_path, server):
 
     one, many = _load(local_dump), _load(master_dump)
     assert many["flags"] == {} and one["flags"] == {}
+    assert len(many["workers"]) == 2 and not one["workers"]
+    assert not many["partial"], many["notes"]  # every worker's final report arrived
 
     # counts: exactly equal, and what the workload says they must be
     expected_counts = {
