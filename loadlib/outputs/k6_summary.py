@@ -64,10 +64,16 @@ def build(result: RunResult, *, trend_stats: Sequence[str] = DEFAULT_TREND_STATS
     """The summary-export document as a dict (``render`` serialises it)."""
     snap = result.snapshot
     dur = snap.duration_s
-    checks = {
-        c.name: {"name": c.name, "path": c.path, "id": _id(c.path), "passes": c.passes, "fails": c.fails}
-        for c in snap.checks
-    }
+    root: dict[str, Any] = {"name": "", "path": "", "id": _id(""), "groups": {}, "checks": {}}
+    for c in snap.checks:
+        group = root
+        # k6 paths: "::check" in the root group, "::group::check" inside group "group"
+        for gname in c.path.split("::")[1:-1]:
+            gpath = f"{group['path']}::{gname}"
+            group = group["groups"].setdefault(gname, {"name": gname, "path": gpath, "id": _id(gpath),
+                                                       "groups": {}, "checks": {}})
+        group["checks"][c.name] = {"name": c.name, "path": c.path, "id": _id(c.path), "passes": c.passes,
+                                   "fails": c.fails}
     metrics: dict[str, Any] = {}
     named = threshold_filters(snap.metrics, (v.metric for v in result.thresholds))
     for name in sorted(snap.metrics):
@@ -91,7 +97,7 @@ def build(result: RunResult, *, trend_stats: Sequence[str] = DEFAULT_TREND_STATS
             entry = metrics.setdefault(v.metric, {})
         entry.setdefault("thresholds", {})[v.expression] = not v.ok  # k6: true == FAILED
     return {
-        "root_group": {"name": "", "path": "", "id": _id(""), "groups": {}, "checks": checks},
+        "root_group": root,
         "metrics": metrics,
     }
 

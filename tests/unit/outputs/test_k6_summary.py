@@ -45,3 +45,16 @@ def test_thresholds_are_inverted_true_means_failed():
 def test_trend_stats_follow_summary_trend_stats():
     doc = json.loads(k6_summary.render(result(), trend_stats=("min", "p(99)")))
     assert set(doc["metrics"]["payment_duration"]) == {"min", "p(99)"}
+
+
+def test_checks_inside_groups_nest_like_k6():
+    import dataclasses
+
+    from loadlib.metrics.snapshot import CheckSnapshot
+
+    r = result()
+    snap = dataclasses.replace(r.snapshot, checks=(CheckSnapshot("ok", "::login::ok", 3, 1),))
+    doc = json.loads(k6_summary.render(dataclasses.replace(r, snapshot=snap)))
+    group = doc["root_group"]["groups"]["login"]
+    assert group["path"] == "::login" and group["id"] == hashlib.md5(b"::login").hexdigest()
+    assert group["checks"]["ok"]["passes"] == 3 and doc["root_group"]["checks"] == {}
