@@ -49,6 +49,7 @@ DELTA_KEY = "loadlib_metrics"
 CONFIG_MESSAGE = "loadlib_metrics_config"
 HELLO_MESSAGE = "loadlib_metrics_hello"
 TIMELINE_HORIZON_S = 40.0
+FINAL_REPORT_WAIT_S = 10.0  # how long a quitting master waits for workers' final reports
 SEAL_DELAY_LOCAL_S = 2  # a second is final once this many seconds have passed (local runner)
 SEAL_DELAY_MASTER_S = 9  # workers report every 3 s; leave room for a late report
 TIMELINE_METRICS = ("http_req_failed", "http_req_duration")  # http_req_failed's total is the request count
@@ -291,6 +292,37 @@ def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         state.RUN.script_exception = True
 
 
+def _patch_master_quit() -> None:
+    """Make the master wait for every worker's final report before it stops listening.
+
+    Locust's ``MasterRunner.quit`` sends "quit" to the workers, sleeps 0.5 s
+    and kills its message loop; a busy worker's final report (its last <= 3 s
+    of samples) can miss that window. This is the same method with the sleep
+    replaced by "until every live worker said goodbye" (a worker sends its
+    final report before its "quit", and the master drops it on that "quit"),
+    bounded by ``FINAL_REPORT_WAIT_S``.
+    """
+    import gevent
+    from locust.rpc import Message
+    from locust.runners import STATE_MISSING, MasterRunner
+
+    if getattr(MasterRunner.quit, "_loadlib_wrapped", False):
+        return
+
+    def quit(self: Any) -> None:
+        self.stop(send_stop_to_client=False)
+        for client in self.clients.all:
+            self.server.send_to_client(Message("quit", None, client.id))
+        deadline = time.monotonic() + FINAL_REPORT_WAIT_S
+        while time.monotonic() < deadline and any(c.state != STATE_MISSING for c in self.clients.all):
+            gevent.sleep(0.05)
+        gevent.sleep(0.1)
+        self.greenlet.kill(block=True)
+
+    quit._loadlib_wrapped = True  # type: ignore[attr-defined]
+    MasterRunner.quit = quit  # type: ignore[method-assign]
+
+
 def _config_message() -> dict[str, Any]:
     h = hub()
     return {"windows": h.registry.windowed, "horizon_s": h.registry.horizon_s,
@@ -497,6 +529,7 @@ def register(events: Any) -> None:
     hub()
     set_default_tags_provider(_default_tags)
     _patch_tasksets()
+    _patch_master_quit()
     events.init.add_listener(on_init)
     events.test_start.add_listener(on_test_start)
     events.request.add_listener(on_request)
