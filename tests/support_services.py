@@ -243,3 +243,100 @@ class Target:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# -- a worker on its own network stack ------------------------------------------------------------------
+#
+# A worker in a separate network namespace has its own loopback: nothing of the host's network is
+# visible. Its master and target ports are bridged through Unix sockets (files are shared across
+# namespaces), so every address stays a loopback address and no routable interface is created.
+
+def _pump(a: object, b: object) -> None:
+    import socket
+
+    src, dst = a, b
+    assert isinstance(src, socket.socket) and isinstance(dst, socket.socket)
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+def _serve_bridge(listener: object, connect: object) -> None:
+    """Accept on ``listener`` forever; connect each client with ``connect()`` and pump both ways."""
+    import socket
+    import threading
+
+    assert isinstance(listener, socket.socket)
+    while True:
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        try:
+            upstream = connect()  # type: ignore[operator]
+        except OSError:
+            client.close()
+            continue
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+
+def unix_to_tcp_bridge(path: str, port: int) -> object:
+    """Host side (a thread): connections to Unix socket ``path`` go to 127.0.0.1:``port``."""
+    import socket
+    import threading
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    threading.Thread(target=_serve_bridge, daemon=True,
+                     args=(listener, lambda: socket.create_connection(("127.0.0.1", port)))).start()
+    return listener
+
+
+def _tcp_to_unix_main(port: int, path: str) -> None:
+    """Namespace side (a process): 127.0.0.1:``port`` inside the namespace -> Unix socket ``path``."""
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+
+    def connect() -> socket.socket:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        return s
+
+    _serve_bridge(listener, connect)
+
+
+@contextlib.contextmanager
+def network_namespace(name: str) -> Iterator[str]:
+    """A fresh network namespace with only ``lo`` up; ``pytest.skip`` where ``ip netns`` is not allowed."""
+    if shutil.which("ip") is None or os.geteuid() != 0:
+        pytest.skip("ip netns needs the ip tool and root")
+    r = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        pytest.skip(f"ip netns add failed here: {r.stderr.strip()}")
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True, timeout=30)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
+
+
+if __name__ == "__main__":  # python -m tests.support_services tcp-to-unix PORT PATH
+    import sys
+
+    if sys.argv[1:2] == ["tcp-to-unix"]:
+        _tcp_to_unix_main(int(sys.argv[2]), sys.argv[3])
