@@ -41,9 +41,9 @@ def install(cls: type, runtime: ArrivalRuntime) -> None:
     """Make ``cls`` run iterations on ``runtime``'s schedule (idempotent; ``uninstall`` restores it)."""
     if _ORIGINAL not in cls.__dict__:
         setattr(cls, _ORIGINAL, cls.__dict__.get("run"))
-    original = cls.run  # type: ignore[attr-defined]
+    original: Any = getattr(cls, "run")  # noqa: B009  (a user class, typed loosely as ``type``)
     if getattr(original, "_loadlib_arrival", False):
-        original = original._loadlib_closed  # type: ignore[attr-defined]
+        original = original._loadlib_closed
 
     def run(self: Any) -> None:
         _run(self, runtime, original)
@@ -125,7 +125,8 @@ def _one_task(user: Any, taskset: TaskSet) -> None:
     nested_sets: dict[type, TaskSet] = user.__dict__.setdefault("_loadlib_nested", {})
     nested = nested_sets.get(task)
     if nested is None:
-        nested = task(user if isinstance(taskset, DefaultTaskSet) else taskset)
+        parent: Any = user if isinstance(taskset, DefaultTaskSet) else taskset
+        nested = task(parent)
         nested_sets[task] = nested
         nested.on_start()
     try:

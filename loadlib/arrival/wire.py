@@ -25,7 +25,7 @@ def scenario_to_wire(s: Scenario) -> dict[str, Any]:
 
 
 def scenario_from_wire(data: Mapping[str, Any]) -> Scenario:
-    kw = {f: data.get(f) for f in _FIELDS}
+    kw: dict[str, Any] = {f: data.get(f) for f in _FIELDS}
     kw["stages"] = tuple(Stage(float(d), float(t)) for d, t in data.get("stages") or ())
     kw["tags"] = dict(data.get("tags") or {})
     return Scenario(**kw)

@@ -157,7 +157,12 @@ def _install_runtime(environment: Any, ctx: _Ctx, runtime: Any) -> None:
     for cls in classes:
         install(cls, runtime)
     environment.events.test_stop.add_listener(lambda **_: runtime.stop())
-    environment.events.quit.add_listener(lambda **_: [uninstall(c) for c in classes])
+
+    def restore(**_: Any) -> None:
+        for cls in classes:
+            uninstall(cls)
+
+    environment.events.quit.add_listener(restore)
     environment.events.request.add_listener(runtime.on_request)
 
 
