@@ -99,10 +99,10 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
             if row["stock"] <= 0 and not oversell:
                 raise ApiError(409, "sold out", productId=product)
             conn.execute("UPDATE fluxgate_products SET stock = stock - 1 WHERE id = ?", (product,))
-            order_id = f"ord_{uuid.uuid4().hex}"
+            created = {"id": f"ord_{uuid.uuid4().hex}", "product_id": product, "user_id": user,
+                       "idempotency_key": key, "created_at": utc_iso()}
             conn.execute("INSERT INTO fluxgate_orders (id, product_id, user_id, idempotency_key, created_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (order_id, product, user, key, utc_iso()))
-            created = conn.execute("SELECT * FROM fluxgate_orders WHERE id = ?", (order_id,)).fetchone()
+                         "VALUES (:id, :product_id, :user_id, :idempotency_key, :created_at)", created)
         return JSONResponse(_order_json(created, replayed=False))
 
     async def waiting_room(request: Request) -> JSONResponse:
