@@ -5,7 +5,7 @@ import os
 import pytest
 
 from loadlib.errors import ConfigError
-from loadlib.outputs.points import CSV_HEADER, CSVWriter, NDJSONWriter, Sample
+from loadlib.outputs.points import CSV_HEADER, CSVWriter, NDJSONWriter, Sample, rfc3339
 from loadlib.outputs.spec import OutputSpec, parse_out
 
 TAGS = {"method": "GET", "name": "/x", "status": "200", "expected_response": "true", "tenant": "a&b"}
@@ -85,3 +85,16 @@ def test_validate_outputs(tmp_path):
         validate_outputs({"--results-json": str(tmp_path / "r.json")}, [f"json={tmp_path / 'r.json'}"])
     with pytest.raises(ConfigError, match="directory"):
         validate_outputs({"--html-report": str(tmp_path)}, [])
+
+
+def test_hand_built_point_lines_equal_json_dumps(tmp_path):
+    samples = [Sample("m", "counter", "default", 1_767_225_600 + f, v, {"a": "x\"y", "ü": "1"})
+               for f, v in ((0.0, 1), (0.5, 2.5), (0.9999999, 459.86), (1.25, 1e-7))]
+    w = NDJSONWriter(tmp_path / "p.ndjson")
+    w.write(samples)
+    w.close()
+    lines = (tmp_path / "p.ndjson").read_text().splitlines()[1:]
+    expected = [json.dumps({"type": "Point", "data": {"time": rfc3339(s.time), "value": s.value, "tags": s.tags},
+                            "metric": "m"}, separators=(",", ":")) for s in samples]
+    assert [json.loads(x) for x in lines] == [json.loads(x) for x in expected]
+    assert lines[0] == expected[0] and w.count == 4
