@@ -18,7 +18,7 @@ from loadlib.profiles import (
     load_profile,
     parse_time_scale,
 )
-from loadlib.shapes.timeline import breakpoints, targets_at
+from loadlib.shapes.timeline import breakpoints, rates_at, targets_at
 
 
 def add_parser(sub: Any) -> None:
@@ -124,11 +124,14 @@ def _table(p: Profile, rows: int) -> str:
     step = total / rows if total > 0 else 1.0
     times = sorted({round(i * step, 6) for i in range(rows + 1)} | {b for b in breakpoints(p) if b <= total})
     names = [s.name for s in p.scenarios]
-    width = max(6, *(len(n) for n in names))
-    out = ["target users (arrival-rate scenarios: their maxVUs while running)",
-           f"  {'time':>8}  " + "  ".join(f"{n:>{width}}" for n in names) + f"  {'total':>{width}}"]
+    arrival = [s.name for s in p.scenarios if s.is_arrival_rate]
+    cols = [*names, "total", *(f"{n} it/s" for n in arrival)]
+    width = max(6, *(len(c) for c in cols))
+    out = ["target users (arrival-rate scenarios keep maxVUs running; it/s is their target iteration rate)",
+           f"  {'time':>8}  " + "  ".join(f"{c:>{width}}" for c in cols)]
     for t in times:
         tg = targets_at(p, t)
-        out.append(f"  {format_duration(t):>8}  " + "  ".join(f"{tg[n]:>{width}}" for n in names)
-                   + f"  {sum(tg.values()):>{width}}")
+        rates = rates_at(p, t)
+        cells = [str(tg[n]) for n in names] + [str(sum(tg.values()))] + [f"{rates[n]:g}" for n in arrival]
+        out.append(f"  {format_duration(t):>8}  " + "  ".join(f"{c:>{width}}" for c in cells))
     return "\n".join(out)
