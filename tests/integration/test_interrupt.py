@@ -35,7 +35,7 @@ def test_signal_mid_run_exits_105_with_reports_marked_interrupted(tmp_path, sig,
         proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90
             while server.count < 30 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.05)
             assert server.count >= 30, "the run never got going"
@@ -47,7 +47,7 @@ def test_signal_mid_run_exits_105_with_reports_marked_interrupted(tmp_path, sig,
                 proc.kill()
                 proc.communicate()
     assert proc.returncode == 105, out[-2000:] + err[-3000:]
-    assert time.monotonic() - started < 30  # stopped promptly, not at the end of the 60 s / 120 s run
+    assert time.monotonic() - started < 45  # stopped promptly, not at the end of the 60 s / 120 s run
     r = read_reports(tmp_path)
     assert len(set(r["counts"].values())) == 1, r["counts"]
     assert r["counts"]["result"] >= 30 - 5
