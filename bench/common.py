@@ -50,6 +50,11 @@ class Measurement:
     vus: int = 0
     p95_ms: float | None = None
     checks_passed: float | None = None  # share of checks that passed, when the generator reports checks
+    # steady state: requests the target served and CPU the generator used between the end of the
+    # warm-up and the end of traffic (0 when the target cannot count, e.g. the sandbox)
+    steady_requests: int = 0
+    steady_cpu_seconds: float = 0.0
+    steady_seconds: float = 0.0
     status: str = "ok"
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -63,7 +68,25 @@ class Measurement:
         return self.requests / self.cpu_seconds if self.ok else None
 
     @property
+    def steady_req_per_cpu_second(self) -> float | None:
+        return self.steady_requests / self.steady_cpu_seconds if self.ok and self.steady_cpu_seconds > 0 else None
+
+    @property
+    def efficiency(self) -> float | None:
+        """Requests per CPU-second: steady state when measured, else over the whole run."""
+        steady = self.steady_req_per_cpu_second
+        return steady if steady is not None else self.req_per_cpu_second
+
+    @property
+    def cpu_per_request(self) -> float | None:
+        e = self.efficiency
+        return 1.0 / e if e else None
+
+    @property
     def req_per_second(self) -> float | None:
+        """Throughput: steady state when measured, else requests over the whole run's wall time."""
+        if self.ok and self.steady_seconds > 0:
+            return self.steady_requests / self.steady_seconds
         return self.requests / self.wall_seconds if self.ok and self.wall_seconds > 0 else None
 
     @property
@@ -73,6 +96,8 @@ class Measurement:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["req_per_cpu_second"] = _round(self.req_per_cpu_second)
+        out["steady_req_per_cpu_second"] = _round(self.steady_req_per_cpu_second)
+        out["efficiency"] = _round(self.efficiency)
         out["req_per_second"] = _round(self.req_per_second)
         out["rss_per_vu_bytes"] = _round(self.rss_per_vu_bytes)
         out["peak_rss_mb"] = _round(self.peak_rss_bytes / MB) if self.peak_rss_bytes else None
@@ -159,6 +184,43 @@ def parse_json_line(text: str, marker: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- math
 
 
+@dataclass(frozen=True)
+class Steady:
+    requests: int
+    cpu_seconds: float
+    seconds: float
+
+
+def steady_state(samples: Sequence[tuple[float, float, int]], warmup: float = 3.0,
+                 min_seconds: float = 3.0) -> Steady | None:
+    """Requests and generator CPU between the end of warm-up and the end of traffic.
+
+    ``samples`` are (seconds since start, generator CPU seconds so far, target's request
+    counter) in time order; a counter of -1 is a missed reading. The window starts
+    ``warmup`` seconds after the counter first moved (imports, spawning and connection
+    set-up are behind it) and ends at the last sample before the counter stopped moving.
+
+    >>> s = [(t, 0.5 + 0.9 * max(t - 1, 0), 1000 * max(t - 1, 0)) for t in range(0, 12)] + [(12, 10.5, 10000)]
+    >>> steady_state(s)
+    Steady(requests=5000, cpu_seconds=4.5, seconds=5)
+    """
+    valid = [x for x in samples if x[2] >= 0]
+    if len(valid) < 3:
+        return None
+    base, final = valid[0][2], valid[-1][2]
+    moved = next((t for t, _, n in valid if n > base), None)
+    if moved is None:
+        return None
+    end = next(i for i, (_, _, n) in enumerate(valid) if n == final) - 1
+    start = next((i for i, (t, _, _) in enumerate(valid) if t >= moved + warmup), None)
+    if start is None or end <= start or valid[end][0] - valid[start][0] < min_seconds:
+        return None
+    (t0, c0, n0), (t1, c1, n1) = valid[start], valid[end]
+    if c1 <= c0:
+        return None
+    return Steady(n1 - n0, round(c1 - c0, 6), round(t1 - t0, 6))
+
+
 def percentile(samples: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (what k6 and HdrHistogram report), q in [0, 100].
 
@@ -189,6 +251,8 @@ def layer_overhead(layer: Measurement, bare: Measurement) -> float | None:
     """
     if not (layer.ok and bare.ok):
         return None
+    if layer.steady_cpu_seconds > 0 and bare.steady_cpu_seconds > 0:
+        return (bare.steady_req_per_cpu_second or 0.0) / (layer.steady_req_per_cpu_second or 1.0) - 1.0
     return (layer.cpu_seconds / layer.requests) / (bare.cpu_seconds / bare.requests) - 1.0
 
 
@@ -227,7 +291,7 @@ def comparisons(rows: Sequence[Measurement]) -> list[Comparison]:
                     scenario,
                     mine.generator,
                     other.generator,
-                    ratio(mine.req_per_cpu_second, other.req_per_cpu_second),
+                    ratio(mine.efficiency, other.efficiency),
                     ratio(other.rss_per_vu_bytes, mine.rss_per_vu_bytes),
                 )
             )
@@ -255,7 +319,7 @@ def check_targets(rows: Sequence[Measurement]) -> list[TargetResult]:
         out.append(TargetResult("hello GET req per CPU-second", "N/A", "loadlib not measured",
                                 f">= {HELLO_REQ_PER_CPU_S:,.0f}"))
     else:
-        v = hello.req_per_cpu_second or 0.0
+        v = hello.efficiency or 0.0
         out.append(TargetResult(
             f"hello GET req per CPU-second ({hello.generator})",
             "PASS" if v >= HELLO_REQ_PER_CPU_S else "MISS", f"{v:,.0f}", f">= {HELLO_REQ_PER_CPU_S:,.0f}"))
@@ -294,8 +358,8 @@ def _fmt(x: float | None, spec: str, none: str = "-") -> str:
 def render_table(rows: Sequence[Measurement]) -> str:
     """The plain-text table ``bench/run.py`` prints: one line per run, loadlib's ratios beside."""
     comps = {(c.scenario, c.other): c for c in comparisons(rows)}
-    header = ("scenario", "generator", "requests", "fail %", "req/s", "CPU s", "req/CPU-s", "peak RSS MB",
-              "RSS/VU KB", "p95 ms", "loadlib x eff", "loadlib x mem")
+    header = ("scenario", "generator", "requests", "fail %", "req/s", "CPU s", "req/CPU-s", "(whole run)",
+              "peak RSS MB", "RSS/VU KB", "p95 ms", "loadlib x eff", "loadlib x mem")
     lines: list[tuple[str, ...]] = [header]
     for m in rows:
         if not m.ok:
@@ -306,7 +370,8 @@ def render_table(rows: Sequence[Measurement]) -> str:
         lines.append((
             m.scenario, m.generator, f"{m.requests:,}", f"{100 * m.failures / m.requests:.1f}",
             _fmt(m.req_per_second, ",.0f"),
-            f"{m.cpu_seconds:.2f}", _fmt(m.req_per_cpu_second, ",.0f"), f"{m.peak_rss_bytes / MB:.1f}",
+            f"{m.cpu_seconds:.2f}", _fmt(m.efficiency, ",.0f"), _fmt(m.req_per_cpu_second, ",.0f"),
+            f"{m.peak_rss_bytes / MB:.1f}",
             _fmt(None if rss_vu is None else rss_vu / 1024, ",.1f"), _fmt(m.p95_ms, ".1f"),
             _fmt(c.efficiency if c else None, ".2f"), _fmt(c.memory if c else None, ".2f"),
         ))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common import (
@@ -19,6 +19,7 @@ from common import (
     parse_json_line,
     parse_k6_summary,
     parse_locust_stats_csv,
+    steady_state,
     with_report,
 )
 from measure import ProcessRun
@@ -153,7 +154,11 @@ def collect(inv: Invocation, run: ProcessRun) -> Measurement:
         return Measurement(inv.scenario.name, inv.generator, status="failed",
                            note=f"{why}; no result ({type(e).__name__}: {e}); last stderr line: {tail}")
     m = with_report(base, report)
+    steady = steady_state(run.samples)
+    if steady is not None:
+        m = replace(m, steady_requests=steady.requests, steady_cpu_seconds=steady.cpu_seconds,
+                    steady_seconds=steady.seconds)
     if inv.generator in ("locust-http", "locust-fast") and inv.scenario.name == "payments" and m.requests and m.checks_passed is None:
         # plain Locust marks a request failed when a check fails: the share of requests that passed
-        m = Measurement(**{**m.__dict__, "checks_passed": 1.0 - m.failures / m.requests})
+        m = replace(m, checks_passed=1.0 - m.failures / m.requests)
     return m

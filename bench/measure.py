@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class ProcessRun:
     stdout: str
     stderr: str
     timed_out: bool = False
+    # (seconds since start, generator CPU seconds so far, target's request counter or -1) every sample
+    samples: tuple[tuple[float, float, int], ...] = ()
     machine_busy_cpu_seconds: float = 0.0  # every process on the machine, for judging contention
     load_average: float = 0.0  # 1-minute load average when the run started
 
@@ -62,7 +65,8 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
 
 
 def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: dict[str, str] | None = None,
-                 cwd: Path | None = None, log_dir: Path | None = None, name: str = "run") -> ProcessRun:
+                 cwd: Path | None = None, log_dir: Path | None = None, name: str = "run",
+                 probe: Callable[[], int] | None = None) -> ProcessRun:
     """Start ``cmd`` pinned to ``cpu_core``, sample it until it exits (or ``timeout``), return the numbers."""
     log_dir = log_dir or Path("/tmp")
     out_path, err_path = log_dir / f"{name}.stdout", log_dir / f"{name}.stderr"
@@ -78,6 +82,7 @@ def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: d
         timed_out = False
         status = None
         rusage = None
+        samples: list[tuple[float, float, int]] = []
         while True:
             rss = 0
             for p in _tree(root):
@@ -89,6 +94,7 @@ def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: d
                 except psutil.Error:
                     continue
             peak_rss = max(peak_rss, rss)
+            samples.append((time.monotonic() - started, sum(cpu_by_pid.values()), probe() if probe else -1))
             pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -111,6 +117,7 @@ def run_measured(cmd: list[str], *, cpu_core: int | None, timeout: float, env: d
         stdout=out_path.read_text(errors="replace"),
         stderr=err_path.read_text(errors="replace"),
         timed_out=timed_out,
+        samples=tuple(samples),
         machine_busy_cpu_seconds=busy,
         load_average=load,
     )

@@ -27,6 +27,7 @@ from measure import pin_prefix
 from servers import find_py_spy
 
 PROFILED = ("locust-fast", "loadlib-layer", "loadlib")
+PROFILE_SECONDS = 12
 _LINE_NO = re.compile(r":\d+\)$")
 
 
@@ -64,6 +65,21 @@ def top_functions(collapsed: str, limit: int = 25) -> Top:
     return Top(samples, self_.most_common(limit), total.most_common(limit))
 
 
+def _wait_for_traffic(target: Any, proc: subprocess.Popen, timeout: float) -> None:
+    """Until the target's request counter moves (start-up over), or ``timeout``."""
+    counter = target.request_counter()
+    if counter is None:
+        time.sleep(5.0)
+        return
+    try:
+        first = counter()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None and counter() <= first:
+            time.sleep(0.1)
+    finally:
+        counter.close()
+
+
 def profile_loadlib(args: argparse.Namespace, target: Any, gen_core: int | None, workroot: Path,
                     out_dir: Path) -> list[Path]:
     """Profile the Locust-based generators on hello and sleepy; returns the files written."""
@@ -72,7 +88,7 @@ def profile_loadlib(args: argparse.Namespace, target: Any, gen_core: int | None,
         print("bench: --profile needs py-spy (pip install py-spy)", flush=True)
         return []
     written: list[Path] = []
-    duration = max(args.duration, 10.0)
+    duration = max(args.duration, 30.0)  # leaves room for start-up and PROFILE_SECONDS of traffic
     for scenario_name in ("hello", "sleepy"):
         scenario = SCENARIOS[scenario_name]
         for gen in PROFILED:
@@ -84,13 +100,14 @@ def profile_loadlib(args: argparse.Namespace, target: Any, gen_core: int | None,
             with open(inv.workdir / "generator.log", "wb") as log:
                 proc = subprocess.Popen([*pin_prefix(gen_core), *inv.cmd], env=inv.env, cwd=inv.workdir,
                                         stdout=log, stderr=subprocess.STDOUT)
-                time.sleep(3.0)  # past imports and spawning
+                _wait_for_traffic(target, proc, timeout=20.0)
+                time.sleep(3.0)  # past spawning and connection set-up
                 if proc.poll() is not None:
                     print(f"bench: profile {scenario_name}/{gen}: generator exited early "
                           f"(exit {proc.returncode}); see its log", flush=True)
                     continue
                 spy = subprocess.run([py_spy, "record", "--pid", str(proc.pid), "--duration",
-                                      str(int(duration - 5)), "--rate", "200", "--nonblocking", "--format", "raw",
+                                      str(PROFILE_SECONDS), "--rate", "200", "--nonblocking", "--format", "raw",
                                       "--output", str(raw)], capture_output=True, text=True)
                 proc.wait(timeout=duration + 60)
             if spy.returncode != 0 or not raw.exists():

@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="after the runs, py-spy the loadlib generators on hello and sleepy; top functions "
                          "go to bench/results/profile-*.txt")
     ap.add_argument("--no-sandbox", action="store_true", help="payments against nginx's stub, not the sandbox")
-    ap.add_argument("--no-write", action="store_true", help="print only; write nothing under bench/results/")
+    ap.add_argument("--no-write", action="store_true", help="do not write the results JSON (profiles still are)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="results directory (default bench/results)")
     args = ap.parse_args(argv)
     for name in args.scenarios.split(","):
@@ -138,7 +138,7 @@ def progress(i: int, n: int, m: Measurement) -> None:
         print(f"{head} {m.status}: {m.note}", flush=True)
         return
     p95 = "-" if m.p95_ms is None else f"{m.p95_ms:.1f} ms"
-    print(f"{head} {m.requests:>9,} req  {m.cpu_seconds:6.2f} CPU s  {m.req_per_cpu_second:8,.0f} req/CPU-s  "
+    print(f"{head} {m.requests:>9,} req  {m.cpu_seconds:6.2f} CPU s  {m.efficiency:8,.0f} req/CPU-s  "
           f"{m.peak_rss_bytes / 2**20:7.1f} MB  p95 {p95}", flush=True)
 
 
@@ -162,8 +162,13 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
                     m = Measurement(scenario.name, gen, status="unavailable", note=inv)
                 else:
                     target_cpu0 = target.cpu_seconds()
-                    run = run_measured(inv.cmd, cpu_core=gen_core, timeout=args.duration + 120, env=inv.env,
-                                       cwd=inv.workdir, log_dir=inv.workdir, name="generator")
+                    counter = target.request_counter()
+                    try:
+                        run = run_measured(inv.cmd, cpu_core=gen_core, timeout=args.duration + 120, env=inv.env,
+                                           cwd=inv.workdir, log_dir=inv.workdir, name="generator", probe=counter)
+                    finally:
+                        if counter is not None:
+                            counter.close()
                     m = collect(inv, run)
                     m = annotate_contention(m, target.cpu_seconds() - target_cpu0)
                 rows.append(m)
@@ -172,7 +177,8 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
             if args.profile:
                 from profiling import profile_loadlib
 
-                profile_loadlib(args, ngx, gen_core, workroot, RESULTS if not args.no_write else workroot)
+                args.out.mkdir(parents=True, exist_ok=True)
+                profile_loadlib(args, ngx, gen_core, workroot, args.out)
     return rows, targets
 
 
@@ -238,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(find_k6()),
         "targets": targets,
         "elapsed_s": round(time.time() - started, 1),
-        "method": "CPU = user+sys of the generator's process tree over its whole life (startup included); "
-                  "requests and p95 as the generator reports them; peak RSS sampled every 0.2 s.",
+        "method": "CPU = user+sys of the generator's process tree (psutil every 0.2 s, and wait4). "
+                  "efficiency = steady-state requests per CPU-second: requests nginx served (stub_status) over "
+                  "the generator's CPU, from 3 s after traffic began to its end; without a counter (sandbox) "
+                  "the whole run's generator-reported requests over its whole CPU (startup included). "
+                  "requests and p95 as the generator reports them; peak RSS = largest sampled tree RSS.",
     }
     doc = results_document(rows, meta)
     if not args.no_write:

@@ -7,6 +7,7 @@ benchmark ends (``with nginx(...) as url:``).
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import shutil
 import socket
@@ -47,6 +48,8 @@ http {{
         location = /hello {{ default_type application/json; return 200 '{hello}'; }}
         # answers any signed payment without verifying it: the generator's work, not the target's, is measured
         location = {payment_path} {{ default_type application/json; return 201 '{payment}'; }}
+        # the request counter the harness samples: steady-state requests, whatever the generator reports
+        location = /nginx_status {{ stub_status; }}
         location / {{ return 404; }}
     }}
 }}
@@ -125,6 +128,10 @@ class Target:
     kind: str  # "nginx" or "sandbox"
     pid: int | None = None  # the target's root process, for its CPU seconds
 
+    def request_counter(self) -> RequestCounter | None:
+        """A probe of the target's served-request counter (nginx only), for steady-state rates."""
+        return RequestCounter(self.url) if self.kind == "nginx" else None
+
     def cpu_seconds(self) -> float:
         """user+sys of the target's process tree so far (0 when unknown)."""
         if self.pid is None:
@@ -142,6 +149,35 @@ class Target:
             except psutil.Error:
                 continue
         return total
+
+
+class RequestCounter:
+    """nginx's stub_status ``requests`` total, read over one keep-alive connection.
+
+    Each read is itself one request; ``__call__`` subtracts the reads made so far.
+    """
+
+    def __init__(self, url: str) -> None:
+        from urllib.parse import urlsplit
+
+        u = urlsplit(url)
+        self._conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port or 80, timeout=5)
+        self._reads = 0
+
+    def __call__(self) -> int:
+        try:
+            self._conn.request("GET", "/nginx_status")
+            text = self._conn.getresponse().read().decode()
+        except (OSError, http.client.HTTPException):
+            self._conn.close()
+            return -1  # a missed reading; the steady-state math skips it
+        self._reads += 1
+        # "Active connections: 1\nserver accepts handled requests\n 5 5 9\nReading: ..."
+        total = int(text.splitlines()[2].split()[2])
+        return total - self._reads
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from common import (
     percentile,
     render_table,
     results_document,
+    steady_state,
 )
 
 K6_SUMMARY = {
@@ -144,3 +145,42 @@ def test_table_and_document_carry_every_run() -> None:
     assert doc["comparisons"][0]["efficiency"] == pytest.approx(0.6)
     json.dumps(doc)  # serialisable as is
     assert Measurement.from_json(doc["runs"][1]).req_per_cpu_second == 6_000
+
+
+def samples_at(rate: float, cpu_per_s: float, start: float = 1.5, stop: float = 16.5,
+               step: float = 0.2) -> list[tuple[float, float, int]]:
+    """A run seen from outside: startup burns 1 CPU s before traffic, then a steady rate until ``stop``."""
+    out = []
+    t = 0.0
+    while t < stop + 2:
+        busy = min(max(t - start, 0.0), stop - start)
+        out.append((round(t, 3), 1.0 * min(t, start) / start + cpu_per_s * busy, int(rate * busy)))
+        t += step
+    return out
+
+
+def test_steady_state_leaves_out_startup_and_wind_down() -> None:
+    s = steady_state(samples_at(rate=3000, cpu_per_s=1.0))
+    assert s is not None
+    assert s.requests / s.cpu_seconds == pytest.approx(3000, rel=0.01)  # startup CPU not charged to requests
+    assert 10 <= s.seconds <= 12  # from 3 s after the first request to the end of traffic
+
+
+def test_steady_state_skips_missed_readings_and_needs_traffic() -> None:
+    s = samples_at(rate=1000, cpu_per_s=0.5)
+    holes = [(t, c, -1 if i % 7 == 0 else n) for i, (t, c, n) in enumerate(s)]
+    got = steady_state(holes)
+    assert got is not None and got.requests / got.cpu_seconds == pytest.approx(2000, rel=0.01)
+    assert steady_state([(t, c, 0) for t, c, _ in s]) is None  # the counter never moved
+    assert steady_state(s[:20]) is None  # too short to have a steady window
+
+
+def test_efficiency_prefers_steady_state() -> None:
+    whole = m("loadlib", 30_000, 15.0)
+    assert whole.efficiency == 2_000
+    steady = Measurement(**{**whole.__dict__, "steady_requests": 24_000, "steady_cpu_seconds": 10.0,
+                            "steady_seconds": 10.0})
+    assert steady.efficiency == 2_400 and steady.req_per_second == 2_400
+    bare = Measurement(**{**m("locust-fast", 45_000, 15.0).__dict__, "steady_requests": 25_200,
+                          "steady_cpu_seconds": 10.0})
+    assert layer_overhead(steady, bare) == pytest.approx(0.05)
