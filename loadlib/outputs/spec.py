@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -64,3 +65,24 @@ def validate_outputs(files: Mapping[str, str], outs: Iterable[str]) -> list[Outp
                               hint=f"{seen[key]} writes it too")
         seen[key] = flag.rstrip("=")
     return specs
+
+
+_TREND_STAT = re.compile(r"^(avg|min|med|max|count|p\((\d+(?:\.\d+)?)\))$")
+
+
+def parse_trend_stats(text: str) -> tuple[str, ...]:
+    """k6's ``--summary-trend-stats``: ``"avg,min,med,max,p(90),p(99.9),count"`` -> a tuple.
+
+    >>> parse_trend_stats("avg, p(99)")
+    ('avg', 'p(99)')
+    """
+    stats = tuple(s.strip() for s in text.split(",") if s.strip())
+    for stat in stats:
+        m = _TREND_STAT.match(stat)
+        if not m or (m.group(2) is not None and not 0 <= float(m.group(2)) <= 100):
+            close = difflib.get_close_matches(stat, ["avg", "min", "med", "max", "count", "p(90)", "p(95)", "p(99)"], n=1)
+            raise ConfigError("--summary-trend-stats", stat, "avg, min, med, max, count or p(N) with 0 <= N <= 100",
+                              hint=f"did you mean {close[0]}?" if close else None)
+    if not stats:
+        raise ConfigError("--summary-trend-stats", text, "a comma-separated list such as avg,med,p(95),p(99)")
+    return stats

@@ -7,6 +7,7 @@ Options (argparse group "loadlib reports")::
     --slo-report PATH       Mina's SLO JSON result schema; --test-type NAME sets its test_type
     --html-report PATH      self-contained HTML report (Locust's own --html keeps working)
     --out KIND=TARGET       repeatable: json=PATH (k6 NDJSON points), csv=PATH, influxdb=URL
+    --summary-trend-stats S trend columns (k6's option), e.g. avg,med,p(95),p(99),count
     --no-summary            do not print the end-of-test text summary
 
 Paths and ``--out`` kinds are validated at ``init`` (exit 104 before any
@@ -54,7 +55,7 @@ from loadlib.metrics.snapshot import MetricType, Snapshot, TagSet, ValueKind
 from loadlib.outputs import atomic, html, k6_summary, result_json, slo, text
 from loadlib.outputs.points import CSVWriter, NDJSONWriter, Sample
 from loadlib.outputs.recorded import RecordedMetric
-from loadlib.outputs.spec import OutputSpec, parse_out, validate_outputs
+from loadlib.outputs.spec import OutputSpec, parse_out, parse_trend_stats, validate_outputs
 from loadlib.outputs.view import DEFAULT_TREND_STATS
 from loadlib.plugin import state
 from loadlib.plugin.failure import abort_config
@@ -127,6 +128,9 @@ def add_arguments(parser: Any) -> None:
                        help="Write a self-contained HTML report (pass/fail, thresholds, SLOs, checks, charts).")
     group.add_argument("--out", dest="loadlib_out", metavar="KIND=TARGET", action="append", default=None,
                        help="Per-sample output, repeatable: json=PATH (k6 NDJSON), csv=PATH, influxdb=URL.")
+    group.add_argument("--summary-trend-stats", dest="summary_trend_stats", metavar="STATS", default=None,
+                       help="Trend columns of the summary and k6 export, e.g. avg,min,med,max,p(90),p(99),count. "
+                            "Default: the profile's summaryTrendStats, else k6's avg,min,med,max,p(90),p(95).")
     group.add_argument("--no-summary", dest="no_summary", action="store_true", default=False,
                        help="Do not print loadlib's end-of-test summary.")
 
@@ -151,6 +155,8 @@ def _opt(environment: Any, name: str, default: Any = None) -> Any:
 
 def validate(options: Any) -> tuple[dict[str, str], list[OutputSpec]]:
     """Check every report path and ``--out`` value; ``ConfigError`` naming the first bad one."""
+    if getattr(options, "summary_trend_stats", None):
+        parse_trend_stats(options.summary_trend_stats)
     files = {dest: path for dest in FILE_OPTIONS if (path := getattr(options, dest, None)) is not None}
     outs = validate_outputs({FILE_OPTIONS[d]: p for d, p in files.items()}, getattr(options, "loadlib_out", None) or [])
     return files, outs
@@ -574,7 +580,9 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     rs.result = result
     environment.process_exit_code = result.exit_code
     profile = state.RUN.profile
-    trend_stats = tuple(getattr(profile, "summary_trend_stats", None) or DEFAULT_TREND_STATS)
+    cli_stats = _opt(environment, "summary_trend_stats")
+    trend_stats = (parse_trend_stats(cli_stats) if cli_stats
+                   else tuple(getattr(profile, "summary_trend_stats", None) or DEFAULT_TREND_STATS))
     test_type = _opt(environment, "test_type") or result.meta.test_name
     rs.written = write_reports(result, rs.files, trend_stats=trend_stats, test_type=test_type)
     try:

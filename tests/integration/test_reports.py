@@ -182,12 +182,16 @@ def test_loadlib_report_rerenders_from_the_result_json(server, tmp_path):
 
 def test_locust_json_stdout_stays_parseable(server, tmp_path):
     proc = run_locust(["-f", BASIC, "--headless", "-u", "2", "-r", "2", "-t", "2s", "--host", server.url,
-                       "--json", "--skip-log", "--summary-export", str(tmp_path / "k6.json")], timeout=90)
+                       "--json", "--skip-log", "--summary-export", str(tmp_path / "k6.json"),
+                       "--summary-trend-stats", "avg,p(99),count"], timeout=90)
     assert proc.returncode == 0, proc.stderr
     stats = json.loads(proc.stdout)  # Locust's --json output, untouched
-    assert sum(s["num_requests"] for s in stats) == json.loads((tmp_path / "k6.json").read_text())[
-        "metrics"]["http_reqs"]["count"]
+    k6 = json.loads((tmp_path / "k6.json").read_text())
+    assert sum(s["num_requests"] for s in stats) == k6["metrics"]["http_reqs"]["count"]
     assert "█ RESULT" in proc.stderr  # our summary moved to stderr
+    # --summary-trend-stats picks the trend columns, as in k6
+    assert set(k6["metrics"]["http_req_duration"]) == {"avg", "p(99)", "count"}
+    assert re.search(r"http_req_duration\.+: avg=\S+ +p\(99\)=\S+ +count=\d+", proc.stderr)
 
 
 # (every validation rule is unit-tested in tests/unit/outputs/test_points.py; here: the run really stops)

@@ -98,3 +98,14 @@ def test_hand_built_point_lines_equal_json_dumps(tmp_path):
                             "metric": "m"}, separators=(",", ":")) for s in samples]
     assert [json.loads(x) for x in lines] == [json.loads(x) for x in expected]
     assert lines[0] == expected[0] and w.count == 4
+
+
+def test_summary_trend_stats():
+    from loadlib.outputs.spec import parse_trend_stats
+
+    assert parse_trend_stats("avg,min,med,max,p(90),p(99.9),count") == (
+        "avg", "min", "med", "max", "p(90)", "p(99.9)", "count")
+    with pytest.raises(ConfigError, match=r"'p\(101\)'"):
+        parse_trend_stats("avg,p(101)")
+    with pytest.raises(ConfigError, match="did you mean avg"):
+        parse_trend_stats("avgg")
