@@ -3,7 +3,7 @@
 A locustfile calls it at import time; ``--load-profile`` on the command line wins.
 This module is the one place that remembers the choice (one run per process).
 
->>> default_profile("demo"); current_default()
+>>> _ = default_profile("demo"); current_default()
 'demo'
 """
 

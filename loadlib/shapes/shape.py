@@ -54,6 +54,10 @@ class ProfileShape(LoadTestShape):
         classes = runner.user_classes if runner is not None else []
         return [(c.__name__, float(getattr(c, "weight", 1) or 0)) for c in classes]
 
+    def _fixed_counts(self) -> dict[str, int]:
+        classes = self.runner.user_classes if self.runner is not None else []
+        return {c.__name__: int(c.fixed_count) for c in classes if getattr(c, "fixed_count", 0)}
+
     def _update_done(self, t: float, refresh: bool = False) -> None:
         completed = progress.completed_iterations()
         if refresh:
@@ -66,7 +70,7 @@ class ProfileShape(LoadTestShape):
 
     def class_targets_at(self, t: float) -> dict[str, int]:
         self._update_done(t)
-        return class_targets(self.the_profile, t, self.user_class_weights(), self._done_at)
+        return class_targets(self.the_profile, t, self.user_class_weights(), self._done_at, self._fixed_counts())
 
     def dispatcher_class(self) -> type[ExactDispatcher]:
         """A dispatcher class bound to this shape, for ``environment.dispatcher_class``."""

@@ -145,13 +145,37 @@ def split_by_weight(count: int, weights: Sequence[tuple[str, float]]) -> dict[st
     return out
 
 
+def split_users(count: int, classes: Sequence[tuple[str, float]], fixed: Mapping[str, int] | None = None,
+                ) -> dict[str, int]:
+    """Locust's rule for a scenario without ``exec``: classes with ``fixed_count`` get theirs first
+    (in class-name order, while users last), the rest is shared by weight among the other classes.
+
+    >>> split_users(10, [("A", 1), ("B", 1), ("F", 1)], {"F": 3})
+    {'A': 4, 'B': 3, 'F': 3}
+    """
+    fixed = {k: v for k, v in (fixed or {}).items() if v > 0}
+    out = {name: 0 for name, _ in classes}
+    left = count
+    for name in sorted(fixed):
+        if name in out:
+            out[name] = min(fixed[name], left)
+            left -= out[name]
+    rest = [(n, w) for n, w in classes if n not in fixed]
+    if left > 0 and rest:
+        for name, k in split_by_weight(left, rest).items():
+            out[name] += k
+    return out
+
+
 def class_targets(profile: Profile, t: float, classes: Sequence[tuple[str, float]],
-                  done_at: Mapping[str, float] | None = None) -> dict[str, int]:
+                  done_at: Mapping[str, float] | None = None, fixed: Mapping[str, int] | None = None,
+                  ) -> dict[str, int]:
     """User class name -> users wanted at ``t``.
 
     A scenario with ``exec`` drives that class; one without drives every class of the
-    locustfile, shared by weight. Scenarios naming the same class add up.
-    ``classes`` is ``[(class_name, weight), ...]`` of the locustfile's user classes.
+    locustfile (``split_users``: fixed_count first, then by weight). Scenarios naming the
+    same class add up. ``classes`` is ``[(class_name, weight), ...]`` of the locustfile's
+    user classes, ``fixed`` their ``fixed_count`` where set.
     """
     out = {name: 0 for name, _ in classes}
     for scenario in profile.scenarios:
@@ -161,7 +185,7 @@ def class_targets(profile: Profile, t: float, classes: Sequence[tuple[str, float
         if scenario.exec is not None:
             out[scenario.exec] = out.get(scenario.exec, 0) + n
         else:
-            for name, k in split_by_weight(n, classes).items():
+            for name, k in split_users(n, classes, fixed).items():
                 out[name] += k
     return out
 

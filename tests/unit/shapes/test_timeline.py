@@ -156,3 +156,13 @@ def test_arrival_rates_ramp_linearly_in_iterations_per_second():
     assert [rate_at(r, t) for t in (0, 10, 40, 70, 129.9, 130, 159.9, 160)] == [0, 0, 5, 10, 10, 1, 1, 0]
     c = Scenario("c", "constant-arrival-rate", rate=400, time_unit_s=1, duration_s=10, pre_allocated_vus=1)
     assert rates_at(profile(c, ramping([(5, 5)])), 3) == {"c": 400.0}
+
+
+def test_generic_scenario_honours_fixed_count_first():
+    from loadlib.shapes.timeline import split_users
+
+    classes = [("A", 3.0), ("B", 1.0), ("Admin", 1.0)]
+    assert split_users(1, classes, {"Admin": 2}) == {"A": 0, "B": 0, "Admin": 1}
+    assert split_users(10, classes, {"Admin": 2}) == {"A": 6, "B": 2, "Admin": 2}
+    p = profile(Scenario("g", "constant-vus", vus=6, duration_s=10))
+    assert class_targets(p, 1, classes, fixed={"Admin": 2}) == {"A": 3, "B": 1, "Admin": 2}
