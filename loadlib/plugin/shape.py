@@ -33,6 +33,8 @@ def on_init(environment: Any, **_kw: Any) -> None:
         log.warning("loadlib: the locustfile defines its own shape (%s); the load profile %r only "
                     "supplies thresholds and options", type(shape).__name__, state.RUN.profile.name)
     if isinstance(shape, ProfileShape):
+        if state.RUN.profile is None:  # the locustfile's own ProfileShape: its profile is the run's profile
+            state.RUN.profile = shape.the_profile
         environment.dispatcher_class = shape.dispatcher_class()
         state.RUN.extras["scenario_classes"] = {
             s.name: [s.exec] if s.exec else [c.__name__ for c in environment.user_classes]
