@@ -107,6 +107,8 @@ def on_init(environment: Any, **_kw: Any) -> None:
     except LoadlibError as exc:
         abort_config(exc)
     environment.host = url
+    # other hub parts (and the web UI) read the host from the options too
+    environment.parsed_options.host = url
     state.RUN.extras["sandbox_url"] = url
     log.info("loadlib: embedded sandbox at %s", url)
 
