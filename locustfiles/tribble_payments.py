@@ -36,6 +36,8 @@ WALLET_BALANCE = 1_000_000_000  # the API maximum: a user never runs out of fund
 
 class TribblePayments(TribbleUser):
     def on_start(self) -> None:
+        duplicate_charges.add(0)
+        payment_retries.add(0)
         self.wallet_id = self.new_wallet("USD", balance=WALLET_BALANCE)
         self.history: list[tuple[str, dict, str]] = []  # (idempotency key, body, transaction id)
 

@@ -60,6 +60,9 @@ def _flip_hex(s: str) -> str:
 
 
 class TribbleSigning(TribbleUser):
+    def on_start(self) -> None:
+        nonce_collisions.add(0)
+
     def _fresh_nonce(self) -> str:
         nonce = new_nonce()  # 128 fresh random bits (never from the seeded stream)
         if nonce in _seen_nonces:

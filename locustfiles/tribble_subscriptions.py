@@ -36,6 +36,8 @@ BATCH_LIMIT = 200
 
 class TribbleSubscriptions(TribbleUser):
     def on_start(self) -> None:
+        dunning_notices.add(0)
+        subscriptions_created.add(0)
         self.plan_id: str | None = None
 
     def _plan(self) -> str | None:

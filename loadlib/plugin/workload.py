@@ -43,15 +43,21 @@ def _add_arguments(parser: Any) -> None:
 
 
 def targets_embedded_sandbox(options: Any) -> bool:
-    """True when neither --host nor a declared base-URL variable names a target."""
-    return not getattr(options, "host", None) and workload_env.base_url_override() is None
+    """True when neither --host nor a declared base-URL variable names a target.
+
+    The sandbox hub module (its ``init`` listener runs first) records the URL of the
+    sandbox it started and writes it into the options' host: that host is ours.
+    """
+    if workload_env.base_url_override() is not None:
+        return False
+    return state.RUN.extras.get("sandbox_url") is not None or not getattr(options, "host", None)
 
 
 def _validate(environment: Any) -> None:
     options = environment.parsed_options
     try:
         override = workload_env.base_url_override()
-        embedded = not getattr(options, "host", None) and override is None
+        embedded = targets_embedded_sandbox(options)
         workload_env.resolve_all(embedded=embedded)
     except EnvironmentVariableError as exc:
         abort_config(exc)
