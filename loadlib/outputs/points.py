@@ -15,7 +15,8 @@ metric is seen, then one ``Point`` line per sample::
 
 CSV (k6 ``output/csv``): header ``metric_name,timestamp,metric_value`` then
 k6's fixed tag columns and ``extra_tags`` (other tags as ``k=v&k2=v2``);
-``timestamp`` is unix seconds, k6's default ``timeFormat``.
+``timestamp`` is unix seconds, k6's default ``timeFormat``. A path ending in
+``.gz`` is written gzip-compressed, as k6 does.
 
 >>> w = NDJSONWriter("out/points.ndjson"); w.write([Sample("http_reqs", "counter", "default", t, 1, {})]); w.close()
 """
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
+import io
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 CSV_TAG_COLUMNS: tuple[str, ...] = (
     "check", "error", "error_code", "expected_response", "group", "method", "name", "proto",
@@ -77,12 +80,17 @@ class _TimeFormat:
 
 
 class _AtomicStream:
+    """A text stream into a temporary file, renamed over ``path`` by ``close()``; gzip when it ends in ``.gz``."""
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         parent = self.path.parent if str(self.path.parent) else Path(".")
         parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
-        self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.raw: IO[bytes] = os.fdopen(fd, "wb")
+        self.gzip = self.path.suffix == ".gz"  # as k6: --out json=points.gz writes gzipped NDJSON
+        binary: Any = gzip.GzipFile(fileobj=self.raw, mode="wb") if self.gzip else self.raw
+        self.fh: IO[str] = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         self.closed = False
         self.count = 0
 
@@ -92,11 +100,16 @@ class _AtomicStream:
             return self.path
         self.closed = True
         self.fh.flush()
-        os.fsync(self.fh.fileno())
+        if self.gzip:
+            self.fh.close()  # writes the gzip trailer; GzipFile leaves the raw file open
+        self.raw.flush()
+        os.fsync(self.raw.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.fchmod(self.fh.fileno(), 0o666 & ~umask)
-        self.fh.close()
+        os.fchmod(self.raw.fileno(), 0o666 & ~umask)
+        if not self.gzip:
+            self.fh.close()
+        self.raw.close()
         os.replace(self.tmp, self.path)
         return self.path
 
@@ -105,8 +118,9 @@ class _AtomicStream:
         if self.closed:
             return
         self.closed = True
-        with contextlib.suppress(OSError):
-            self.fh.close()
+        for f in (self.fh, self.raw):
+            with contextlib.suppress(OSError, ValueError):
+                f.close()
         with contextlib.suppress(OSError):
             os.unlink(self.tmp)
 

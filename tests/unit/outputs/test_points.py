@@ -109,3 +109,15 @@ def test_summary_trend_stats():
         parse_trend_stats("avg,p(101)")
     with pytest.raises(ConfigError, match="did you mean avg"):
         parse_trend_stats("avgg")
+
+
+def test_gz_paths_are_gzipped(tmp_path):
+    import gzip
+
+    for cls, name in ((NDJSONWriter, "p.ndjson.gz"), (CSVWriter, "p.csv.gz")):
+        w = cls(tmp_path / name)
+        w.write(SAMPLES)
+        w.close()
+        text = gzip.decompress((tmp_path / name).read_bytes()).decode()
+        assert text.count("http_reqs") >= 2
+    assert sorted(os.listdir(tmp_path)) == ["p.csv.gz", "p.ndjson.gz"]
