@@ -66,8 +66,8 @@ BUILTINS: Mapping[str, tuple[MetricType, ValueKind]] = {
     "data_received": (MetricType.COUNTER, ValueKind.DATA),
     "checks": (MetricType.RATE, ValueKind.DEFAULT),
     "dropped_iterations": (MetricType.COUNTER, ValueKind.DEFAULT),
+    "script_errors": (MetricType.COUNTER, ValueKind.DEFAULT),  # loadlib's: exceptions escaping a task
 }
-SCRIPT_ERRORS = "script_errors"
 
 
 class _Hub:
@@ -252,8 +252,7 @@ def _record_iteration(start: float, exc: BaseException | None) -> None:
     h.registry.add(h.defs["iterations"], 1.0, tags)
     h.registry.add(h.defs["iteration_duration"], (time.perf_counter() - start) * 1000.0, tags)
     if exc is not None:
-        d = h.registry.define(SCRIPT_ERRORS, MetricType.COUNTER)
-        h.registry.add(d, 1.0, (("error_kind", type(exc).__name__),) + tags)
+        h.registry.add(h.defs["script_errors"], 1.0, (("error_kind", type(exc).__name__),) + tags)
 
 
 def on_user_error(user_instance: Any, exception: BaseException, tb: Any = None, **_: Any) -> None:

@@ -76,7 +76,7 @@ def test_passing_thresholds_exit_0_even_with_failed_checks_and_iteration_errors(
     dump = tmp_path / "dump.json"
     res = _run(locustfile, server, "--threshold", "http_reqs:count>0",
                "--threshold", "http_req_duration{expected_response:true}:p(95)<5000",
-               "--threshold", "work_ms:med==5", mode="taskerror", dump=dump)
+               "--threshold", "work_ms:med==5", "--threshold", "script_errors:count>0", mode="taskerror", dump=dump)
     assert res.returncode == 0, _out(res)
     data = json.loads(dump.read_text())
     assert data["metrics"]["script_errors"]["count"] > 0  # counted, logged, the run goes on (as k6)
