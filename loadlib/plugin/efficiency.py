@@ -8,6 +8,12 @@ words, with how many processes to use instead (each aiming at <= 70%). A worker
 also tells the master, so the master's log and the end-of-run notes
 (``state.RUN.notes``, which the reports print) name the worker that saturated.
 
+"Used" counts the time the process wanted a core but waited for one (Linux
+schedstat run-queue wait): on a machine shared with other busy processes a
+generator can be starved at 35% CPU, and its latencies are just as wrong. Such
+an episode is reported as starvation, with advice to give the generator a core
+of its own rather than more processes.
+
 The decision logic (``CpuWatch``, ``suggest_processes``, the messages) is pure and
 is fed samples by one greenlet; tests feed it samples directly.
 
@@ -37,15 +43,31 @@ SAMPLE_INTERVAL = 3.0
 MESSAGE = "loadlib_cpu_saturation"  # worker -> master custom message
 
 
+STARVED_WAIT = 20.0  # mean run-queue wait (% of a core) above which an episode is starvation, not load
+
+
 @dataclass(frozen=True)
 class Episode:
-    """One stretch of saturation: from the start of the first hot sample interval to the first cool sample."""
+    """One stretch of saturation: from the start of the first hot sample interval to the first cool sample.
+
+    ``peak`` and ``mean`` are the demand (CPU used + run-queue wait, % of one core);
+    ``mean_wait`` is the part of the mean spent waiting for a core others held.
+    """
 
     started_at: float
     peak: float
     mean: float
     samples: int
     ended_at: float | None = None
+    mean_wait: float = 0.0
+
+    @property
+    def starved(self) -> bool:
+        return self.mean_wait >= STARVED_WAIT
+
+    @property
+    def mean_cpu(self) -> float:
+        return self.mean - self.mean_wait
 
     def seconds(self, now: float) -> float:
         return (self.ended_at if self.ended_at is not None else now) - self.started_at
@@ -54,9 +76,9 @@ class Episode:
 class CpuWatch:
     """Turns CPU samples (``psutil.Process().cpu_percent()``, % of one core) into episode starts and ends.
 
-    ``observe(t, cpu)`` returns "start" once when saturation has lasted ``sustain`` seconds,
-    "end" when it is over, else None. A sample's value covers the interval since the
-    previous sample, so the first sample only sets the clock.
+    ``observe(t, cpu, wait)`` returns "start" once when saturation (``cpu + wait``, the
+    demand) has lasted ``sustain`` seconds, "end" when it is over, else None. A sample's
+    values cover the interval since the previous sample, so the first sample only sets the clock.
     """
 
     def __init__(self, threshold: float = THRESHOLD, recover_below: float = RECOVER_BELOW,
@@ -67,32 +89,36 @@ class CpuWatch:
         self.episode: Episode | None = None
         self.episodes: list[Episode] = []
         self._prev_t: float | None = None
-        self._hot: list[float] = []  # samples of the current hot run, before it becomes an episode
+        self._hot: list[tuple[float, float]] = []  # (demand, wait) of the current hot run, before it is an episode
         self._hot_since: float | None = None
 
-    def observe(self, t: float, cpu: float) -> str | None:
+    def observe(self, t: float, cpu: float, wait: float = 0.0) -> str | None:
         prev, self._prev_t = self._prev_t, t
         if prev is None:
             return None
+        demand = cpu + wait
         if self.episode is not None:
             ep = self.episode
-            if cpu < self.recover_below:
+            if demand < self.recover_below:
                 self.episode = None
                 self.episodes[-1] = replace(ep, ended_at=prev)
                 return "end"
             n = ep.samples + 1
-            self.episode = self.episodes[-1] = replace(ep, peak=max(ep.peak, cpu), samples=n,
-                                                       mean=ep.mean + (cpu - ep.mean) / n)
+            self.episode = self.episodes[-1] = replace(
+                ep, peak=max(ep.peak, demand), samples=n, mean=ep.mean + (demand - ep.mean) / n,
+                mean_wait=ep.mean_wait + (wait - ep.mean_wait) / n)
             return None
-        if cpu < self.threshold:
+        if demand < self.threshold:
             self._hot, self._hot_since = [], None
             return None
         if self._hot_since is None:
             self._hot_since = prev
-        self._hot.append(cpu)
+        self._hot.append((demand, wait))
         if t - self._hot_since < self.sustain:
             return None
-        self.episode = Episode(self._hot_since, max(self._hot), sum(self._hot) / len(self._hot), len(self._hot))
+        n = len(self._hot)
+        self.episode = Episode(self._hot_since, max(d for d, _ in self._hot), sum(d for d, _ in self._hot) / n, n,
+                               mean_wait=sum(w for _, w in self._hot) / n)
         self.episodes.append(self.episode)
         self._hot, self._hot_since = [], None
         return "start"
@@ -129,7 +155,19 @@ def _clock(t: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t))
 
 
+def _starved(who: str, ep: Episode) -> str:
+    return (f"{who} has needed {ep.mean:.0f}% of a CPU core since {_clock(ep.started_at)} but got only "
+            f"{ep.mean_cpu:.0f}%: other processes on this machine held the core for the rest")
+
+
+STARVED_ADVICE = ("Give the generator a core of its own (stop other work on this machine, or run it "
+                  "on another machine): more processes on the same busy cores would not help.")
+
+
 def local_message(ep: Episode, suggested: int) -> str:
+    if ep.starved:
+        return (f"loadlib: {_starved('this generator process', ep)}. The response times it reports include "
+                f"that wait and are no longer trustworthy. {STARVED_ADVICE}")
     return (f"loadlib: this generator process has used {ep.mean:.0f}% of a CPU core since {_clock(ep.started_at)} "
             f"(peak {ep.peak:.0f}%). From here on the response times it reports include its own queueing and are "
             f"no longer trustworthy, and its request rate is capped by its own CPU, not by the target. "
@@ -139,6 +177,10 @@ def local_message(ep: Episode, suggested: int) -> str:
 
 def worker_message(worker: str, ep: Episode, workers: int, suggested: int) -> str:
     more = max(suggested - workers, 1)
+    if ep.starved:
+        return (f"loadlib: {_starved(f'worker {worker}', ep)}. Response times measured by that worker are no "
+                f"longer trustworthy. Give each worker a core of its own (fewer workers or other processes "
+                f"per machine).")
     return (f"loadlib: worker {worker} has used {ep.mean:.0f}% of a CPU core since {_clock(ep.started_at)} "
             f"(peak {ep.peak:.0f}%). Response times measured by that worker are no longer trustworthy, and its "
             f"share of the load is capped by its own CPU. This run has {workers} worker(s): add at least {more} "
@@ -146,6 +188,9 @@ def worker_message(worker: str, ep: Episode, workers: int, suggested: int) -> st
 
 
 def own_worker_message(ep: Episode) -> str:
+    if ep.starved:
+        return (f"loadlib: {_starved('this worker', ep)}. Response times it measures are no longer "
+                f"trustworthy. The master has been told.")
     return (f"loadlib: this worker has used {ep.mean:.0f}% of a CPU core since {_clock(ep.started_at)} "
             f"(peak {ep.peak:.0f}%). Response times it measures are no longer trustworthy. The master has been "
             f"told; add workers so each stays under {TARGET_PER_PROCESS:.0f}% CPU.")
@@ -160,6 +205,10 @@ def master_message(ep: Episode) -> str:
 def episode_note(who: str, ep: Episode, advice: str, now: float) -> str:
     """The line the end-of-run reports carry for one episode."""
     still = " (still saturated at the end)" if ep.ended_at is None else ""
+    if ep.starved:
+        return (f"Generator CPU starved: {who} needed {ep.mean:.0f}% of a core but got {ep.mean_cpu:.0f}% "
+                f"(other processes held it) from {_clock(ep.started_at)} for {ep.seconds(now):.0f} s{still}; "
+                f"latencies it measured in that window are not trustworthy. {STARVED_ADVICE}")
     return (f"Generator CPU saturated: {who} ran at {ep.mean:.0f}% of a core (peak {ep.peak:.0f}%) from "
             f"{_clock(ep.started_at)} for {ep.seconds(now):.0f} s{still}; latencies it measured in that window are "
             f"not trustworthy. {advice}")
@@ -177,8 +226,8 @@ class Watcher:
         self._remote: dict[str, Episode] = {}  # worker id -> its open episode (master only)
 
     # ---- this process
-    def feed(self, t: float, cpu: float) -> None:
-        event = self.watch.observe(t, cpu)
+    def feed(self, t: float, cpu: float, wait: float = 0.0) -> None:
+        event = self.watch.observe(t, cpu, wait)
         if event == "start":
             self._on_start(self.watch.episodes[-1])
         elif event == "end":
@@ -197,7 +246,7 @@ class Watcher:
         logger.warning(local_message(ep, suggested))
         self._note("self", episode_note("this generator process", ep, self._local_advice(suggested), self.clock()))
 
-    def _on_end(self, ep: Episode) -> None:
+    def _on_end(self, ep: Episode, stopped: bool = False) -> None:
         now = self.clock()
         if self.role == "worker":
             self._send({"event": "end", **_ep_dict(ep)})
@@ -206,13 +255,14 @@ class Watcher:
         else:
             self._note("self", episode_note("this generator process", ep,
                                             self._local_advice(suggest_processes([ep.mean])), now))
-        logger.info(f"loadlib: generator CPU back below {RECOVER_BELOW:.0f}% after {ep.seconds(now):.0f} s")
+        if not stopped:
+            logger.info(f"loadlib: generator CPU back below {RECOVER_BELOW:.0f}% after {ep.seconds(now):.0f} s")
 
     def stop(self) -> None:
         """The test stopped: close open episodes so the notes say how long they lasted."""
         ep = self.watch.close(self.clock())
         if ep is not None:
-            self._on_end(ep)
+            self._on_end(ep, stopped=True)
         for worker, remote in list(self._remote.items()):
             self._remote_note(worker, remote)
         self._remote.clear()
@@ -224,7 +274,8 @@ class Watcher:
     # ---- workers (master side)
     def on_worker_message(self, environment: Any, msg: Any, **_: Any) -> None:
         data, worker = msg.data or {}, str(msg.node_id)
-        ep = Episode(data["started_at"], data["peak"], data["mean"], data["samples"], data.get("ended_at"))
+        ep = Episode(data["started_at"], data["peak"], data["mean"], data["samples"], data.get("ended_at"),
+                     data.get("mean_wait", 0.0))
         if data.get("event") == "start":
             self._remote[worker] = ep
             workers, suggested = self._worker_plan(worker, ep)
@@ -274,7 +325,7 @@ class Watcher:
 
 def _ep_dict(ep: Episode) -> dict[str, Any]:
     return {"started_at": ep.started_at, "peak": ep.peak, "mean": ep.mean, "samples": ep.samples,
-            "ended_at": ep.ended_at}
+            "ended_at": ep.ended_at, "mean_wait": ep.mean_wait}
 
 
 def _role(runner: Any) -> str:
@@ -287,16 +338,44 @@ def _role(runner: Any) -> str:
     return "local"
 
 
+def run_queue_wait_seconds(proc_dir: str = "/proc/self/task") -> float | None:
+    """Seconds this process's threads have spent runnable but waiting for a core (None off Linux).
+
+    Each ``/proc/self/task/<tid>/schedstat`` reads "run_ns wait_ns timeslices".
+    """
+    import os
+
+    try:
+        tids = os.listdir(proc_dir)
+    except OSError:
+        return None
+    total = 0
+    for tid in tids:
+        try:
+            with open(f"{proc_dir}/{tid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # a thread that just ended
+    return total / 1e9
+
+
 def _sample_forever(watcher: Watcher) -> None:
     import gevent
     import psutil
 
     process = psutil.Process()
     process.cpu_percent(None)  # the first reading only starts psutil's clock
+    t_prev, wait_prev = time.monotonic(), run_queue_wait_seconds()
     watcher.feed(time.time(), 0.0)
     while True:
         gevent.sleep(SAMPLE_INTERVAL)
-        watcher.feed(time.time(), process.cpu_percent(None))
+        cpu = process.cpu_percent(None)
+        t, waited = time.monotonic(), run_queue_wait_seconds()
+        wait = 0.0
+        if waited is not None and wait_prev is not None and t > t_prev:
+            wait = max(0.0, 100.0 * (waited - wait_prev) / (t - t_prev))
+        t_prev, wait_prev = t, waited
+        watcher.feed(time.time(), cpu, wait)
 
 
 def _on_init(environment: Any, **_: Any) -> None:

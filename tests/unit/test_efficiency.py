@@ -165,3 +165,51 @@ def test_master_closes_worker_episodes_at_test_stop(run: Any) -> None:
     master.on_worker_message(environment=None, msg=SimpleNamespace(node_id="w-a", data=start))
     master.stop()
     assert "for 60 s" in run.notes[0] and "use at least 2" in run.notes[0]
+
+
+# ---------------------------------------------------------------- starvation (a shared machine)
+
+
+def test_waiting_for_a_busy_core_counts_as_saturation() -> None:
+    watch = CpuWatch()
+    events = [watch.observe(t, cpu, wait) for t, cpu, wait in [(0, 0, 0), (3, 35, 60), (6, 33, 62), (9, 30, 20)]]
+    assert events == [None, None, "start", "end"]  # demand 95%, then 50% < recovery level
+    ep = watch.episodes[0]
+    assert ep.starved and ep.mean == pytest.approx(95.0) and ep.mean_cpu == pytest.approx(34.0)
+
+
+def test_a_busy_generator_with_little_wait_is_not_starved() -> None:
+    watch = CpuWatch()
+    for t, cpu, wait in [(0, 0, 0), (3, 92, 5), (6, 94, 4)]:
+        watch.observe(t, cpu, wait)
+    assert watch.episode is not None and not watch.episode.starved
+
+
+def test_starved_process_is_told_to_get_a_core_not_more_processes(run: Any, caplog: Any) -> None:
+    w = Watcher(SimpleNamespace(runner=FakeRunner()), "local", clock=lambda: 9.0)
+    with caplog.at_level(logging.WARNING, logger="loadlib.efficiency"):
+        for t, cpu, wait in [(0, 0, 0), (3, 35, 60), (6, 35, 60)]:
+            w.feed(t, cpu, wait)
+    text = caplog.records[-1].getMessage()
+    assert "got only 35%" in text and "other processes" in text and "--processes" not in text
+    assert "Generator CPU starved" in run.notes[0]
+
+
+def test_master_relays_a_starved_worker(run: Any, caplog: Any) -> None:
+    master = Watcher(SimpleNamespace(runner=FakeRunner({"w-a": SimpleNamespace(cpu_usage=30.0)})), "master",
+                     clock=lambda: 20.0)
+    start = {"event": "start", "started_at": 10.0, "peak": 96.0, "mean": 95.0, "samples": 2, "ended_at": None,
+             "mean_wait": 60.0}
+    with caplog.at_level(logging.WARNING, logger="loadlib.efficiency"):
+        master.on_worker_message(environment=None, msg=SimpleNamespace(node_id="w-a", data=start))
+    assert "worker w-a (index 0)" in caplog.records[-1].getMessage()
+    assert "got only 35%" in caplog.records[-1].getMessage()
+    assert "starved" in run.notes[0]
+
+
+def test_run_queue_wait_sums_every_thread(tmp_path: Any) -> None:
+    for tid, line in (("100", "5000000000 1500000000 42"), ("101", "10 500000000 3"), ("102", "garbage")):
+        (tmp_path / tid).mkdir()
+        (tmp_path / tid / "schedstat").write_text(line + "\n")
+    assert efficiency.run_queue_wait_seconds(str(tmp_path)) == pytest.approx(2.0)
+    assert efficiency.run_queue_wait_seconds(str(tmp_path / "missing")) is None
