@@ -267,3 +267,30 @@ def test_failed_threshold_exits_99_and_every_format_says_so(server, tmp_path):
     assert next(a for t, a in r["html"].tags if t == "header")["class"] == "failed"
     assert [a["class"] for t, a in r["html"].tags if t == "tr" and (a.get("class") or "").startswith("threshold")] \
         == ["threshold fail", "threshold ok", "threshold ok"]
+
+
+ABORT_PROFILE = """
+[scenarios.default]
+executor = "constant-vus"
+vus = 2
+duration = "60s"
+
+[thresholds]
+http_req_failed = [{threshold = "rate<0.01", abortOnFail = true}]
+"""
+
+
+def test_abort_on_fail_reports_status_aborted(server, tmp_path):
+    profile = tmp_path / "abort.toml"
+    profile.write_text(ABORT_PROFILE)
+    proc = run_locust(["-f", BASIC, "--headless", "--load-profile", str(profile), "--host", server.url,
+                       "--results-json", str(tmp_path / "result.json"), "--html-report", str(tmp_path / "r.html")],
+                      timeout=90)
+    assert proc.returncode == 99, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "RESULT: ABORTED (exit code 99)" in proc.stdout
+    doc = json.loads((tmp_path / "result.json").read_text())
+    assert doc["status"] == "aborted" and doc["meta"]["duration_s"] < 30  # stopped long before its 60 s
+    assert doc["thresholds"][0]["ok"] is False and doc["thresholds"][0]["abort_on_fail"] is True
+    page = _Html()
+    page.feed((tmp_path / "r.html").read_text())
+    assert next(a for t, a in page.tags if t == "header")["class"] == "aborted"
