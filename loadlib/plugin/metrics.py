@@ -42,6 +42,7 @@ from loadlib.metrics.aggregate import MergedAggregate
 from loadlib.metrics.snapshot import Snapshot
 from loadlib.plugin import state
 from loadlib.results import TimelinePoint
+from loadlib.shapes.progress import iteration_completed
 
 log = logging.getLogger("loadlib")
 
@@ -248,8 +249,10 @@ def _patch_tasksets() -> None:
 
 def _record_iteration(start: float, exc: BaseException | None) -> None:
     h = hub()
-    tags = (("scenario", _scenario_of_current()),)
+    scenario = _scenario_of_current()
+    tags = (("scenario", scenario),)
     h.registry.add(h.defs["iterations"], 1.0, tags)
+    iteration_completed(scenario)  # the iteration-count executors' progress (shapes), at once
     h.registry.add(h.defs["iteration_duration"], (time.perf_counter() - start) * 1000.0, tags)
     if exc is not None:
         h.registry.add(h.defs["script_errors"], 1.0, (("error_kind", type(exc).__name__),) + tags)
