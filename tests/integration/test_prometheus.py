@@ -58,7 +58,7 @@ def test_prometheus_scrapes_the_master_and_promql_returns_the_request_count(tmp_
     summary = tmp_path / "summary.json"
     with Target() as target, start_prometheus([f"127.0.0.1:{exporter}"], tmp_path) as prom:
         r = run_locust(["-f", str(lf), "--headless", "--host", target.url, "--processes", "2", "-u", str(USERS),
-                        "-r", str(USERS), "-t", "9s", "--prometheus-port", str(exporter),
+                        "-r", str(USERS), "-t", "7s", "--prometheus-port", str(exporter),
                         "--threshold", "http_req_failed:rate<0.5", "--summary-export", str(summary)],
                        timeout=90)
         assert r.returncode == 0, r.stderr[-3000:]
@@ -82,7 +82,7 @@ def test_web_ui_serves_the_same_exposition(tmp_path: Path) -> None:
     lf.write_text(LOCUSTFILE)
     web = free_port()
     args = [LOCUST, "-f", str(lf), "--web-host", "127.0.0.1", "--web-port", str(web), "-u", "1", "-r", "1",
-            "-t", "6s", "--autostart", "--autoquit", "2"]
+            "-t", "4s", "--autostart", "--autoquit", "1"]
     with Target() as target, process([*args, "--host", target.url], log=tmp_path / "locust.log"):
         url = f"http://127.0.0.1:{web}/loadlib/metrics"
         wait_http(url, timeout=45)
