@@ -18,7 +18,7 @@ import re
 import subprocess
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,12 @@ class Top:
     samples: int
     self_: list[tuple[str, int]]
     total: list[tuple[str, int]]
+    packages: list[tuple[str, int]] = field(default_factory=list)  # self samples by top-level package
 
     def render(self, title: str) -> str:
-        lines = [f"{title}: {self.samples:,} samples", "", "self %  function (file)"]
+        lines = [f"{title}: {self.samples:,} samples", "", "self %  package"]
+        lines += [f"{100 * n / self.samples:5.1f}  {p}" for p, n in self.packages] if self.samples else []
+        lines += ["", "self %  function (file)"]
         lines += [f"{100 * n / self.samples:5.1f}  {f}" for f, n in self.self_] if self.samples else []
         lines += ["", "total %  function (file)"]
         lines += [f"{100 * n / self.samples:6.1f}  {f}" for f, n in self.total] if self.samples else []
@@ -62,7 +65,22 @@ def top_functions(collapsed: str, limit: int = 25) -> Top:
         self_[frames[-1]] += n
         for f in set(frames):
             total[f] += n
-    return Top(samples, self_.most_common(limit), total.most_common(limit))
+    packages: Counter[str] = Counter()
+    for f, n in self_.items():
+        packages[package_of(f)] += n
+    return Top(samples, self_.most_common(limit), total.most_common(limit), packages.most_common())
+
+
+def package_of(frame: str) -> str:
+    """``"Registry.add (loadlib/metrics/registry.py)"`` -> ``"loadlib"``; stdlib files -> ``"python"``.
+
+    >>> package_of("recv (gevent/_socketcommon.py)"), package_of("get (bench_work.py)"), package_of("x (<frozen os>)")
+    ('gevent', 'bench', 'python')
+    """
+    path = frame.rsplit(" (", 1)[-1].rstrip(")")
+    if "/" not in path:
+        return "bench" if path.startswith("bench") else "python"
+    return path.split("/", 1)[0]
 
 
 def _wait_for_traffic(target: Any, proc: subprocess.Popen, timeout: float) -> None:
@@ -113,11 +131,13 @@ def profile_loadlib(args: argparse.Namespace, target: Any, gen_core: int | None,
             if spy.returncode != 0 or not raw.exists():
                 print(f"bench: py-spy failed on {gen}: {spy.stderr.strip()[-300:]}", flush=True)
                 continue
-            top = top_functions(raw.read_text())
+            top = top_functions(raw.read_text(), limit=40)
             path = out_dir / f"profile-{scenario_name}-{gen}.txt"
             path.write_text(top.render(f"py-spy: {gen}, scenario {scenario_name} ({scenario.title})"))
             written.append(path)
-            print(f"\n{path.name} (top self):")
+            print(f"\n{path.name}: self time by package: "
+                  + ", ".join(f"{p} {100 * n / max(top.samples, 1):.0f}%" for p, n in top.packages[:6]))
+            print("top self:")
             for f, n in top.self_[:10]:
                 print(f"  {100 * n / max(top.samples, 1):5.1f}%  {f}")
     return written
