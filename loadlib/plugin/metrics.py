@@ -77,6 +77,8 @@ class _Hub:
     def __init__(self) -> None:
         self.registry: Registry = current_registry()
         self.defs = {name: self.registry.define(name, t, c) for name, (t, c) in BUILTINS.items()}
+        self.http_defs = tuple(self.defs[n] for n in
+                               ("http_reqs", "http_req_duration", "http_req_failed", "data_received", "data_sent"))
         self.role = "local"
         self.scenario_of_class: dict[str, str] = {}
         self.default_scenario = "default"
@@ -182,10 +184,10 @@ def _body_len(response: Any) -> int:
 
 def on_request(request_type: str, name: str, response_time: float, response_length: int,
                response: Any = None, exception: Any = None, **_: Any) -> None:
-    h = hub()
-    d = h.defs
-    reg = h.registry
-    sc = _scenario_of_current()
+    h = _HUB or hub()
+    reqs, duration, failed, received, sent = h.http_defs
+    add = h.registry.add
+    sc = getattr(getcurrent(), "_loadlib_scenario", None) or _scenario_of_current()
     status = str(getattr(response, "status_code", None) or 0)
     if exception is None:
         tags: tuple[tuple[str, str], ...] = (
@@ -194,14 +196,14 @@ def on_request(request_type: str, name: str, response_time: float, response_leng
     else:
         tags = (("error_kind", type(exception).__name__), ("expected_response", "false"), ("method", request_type),
                 ("name", name), ("scenario", sc), ("status", status))
-    reg.add(d["http_reqs"], 1.0, tags)
-    reg.add(d["http_req_duration"], float(response_time or 0.0), tags)
-    reg.add(d["http_req_failed"], exception is not None, tags)
+    add(reqs, 1.0, tags)
+    add(duration, float(response_time or 0.0), tags)
+    add(failed, exception is not None, tags)
     sc_tags = (("scenario", sc),)
-    reg.add(d["data_received"], float(response_length or 0), sc_tags)
-    sent = _body_len(response)
-    if sent:
-        reg.add(d["data_sent"], float(sent), sc_tags)
+    add(received, float(response_length or 0), sc_tags)
+    n = _body_len(response)
+    if n:
+        add(sent, float(n), sc_tags)
 
 
 # -- iterations: one task execution is one iteration --------------------------------------------------------
