@@ -4,8 +4,9 @@ Trend samples are milliseconds; they are recorded as integer microseconds in
 HdrHistogram's log-linear buckets with 2048 sub-buckets per power of two (what
 HdrHistogram calls 3 significant digits), but the buckets live in a dict that
 holds only the buckets in use. That keeps a histogram small (a few hundred
-buckets for typical latencies, at most ~26,000 for the whole 0 .. 19 h range),
-makes a per-second histogram cheap, and merges by adding counts.
+buckets for typical latencies; at most 23,552 for 0 .. 1 h and 28,672 for
+the whole 0 .. 19 h range), makes a per-second histogram cheap, and merges by
+adding counts.
 
 Precision (what the tests assert): every percentile is within **0.05 %
 relative** of numpy's ``percentile(samples, p, method="linear")`` over the
