@@ -53,6 +53,7 @@ TIMELINE_HORIZON_S = 40.0
 FINAL_REPORT_WAIT_S = 10.0  # how long a quitting master waits for workers' final reports
 SEAL_DELAY_LOCAL_S = 2  # a second is final once this many seconds have passed (local runner)
 SEAL_DELAY_MASTER_S = 9  # workers report every 3 s; leave room for a late report
+MASTER_WINDOW_LAG_S = 5.0  # mid-run windows on a master end here: one report interval (3 s) plus transit
 TIMELINE_METRICS = ("http_req_failed", "http_req_duration")  # http_req_failed's total is the request count
 
 BUILTINS: Mapping[str, tuple[MetricType, ValueKind]] = {
@@ -123,7 +124,7 @@ def window_snapshot(name: str, seconds: float, *, final: bool = False) -> Any:
         return None
     now = (state.RUN.ended_at or time.time()) if final else time.time()
     if not final and h.role == "master":
-        now -= SEAL_DELAY_MASTER_S - 4
+        now -= MASTER_WINDOW_LAG_S
     end = float(int(now) + 1) if final else now
     start = end - seconds
     if state.RUN.started_at:
