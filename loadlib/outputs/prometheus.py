@@ -249,7 +249,7 @@ def exposed_names(metrics: Iterable[Metric]) -> set[str]:
             return []
 
     reg = CollectorRegistry()
-    reg.register(_Fixed(list(metrics)))  # type: ignore[arg-type]
+    reg.register(_Fixed(list(metrics)))
     names = set()
     for line in generate_latest(reg).decode("utf-8").splitlines():
         if line and not line.startswith("#"):

@@ -10,7 +10,8 @@ by ``plugin.arrival`` when the set of live workers changes.
 The master polls its workers every ``POLL_S``. A worker that goes missing or
 disappears while a test runs (not at the end) makes the run *partial*:
 a warning is logged, ``state.RUN.partial`` is set and a note says which
-worker left and when. The registry already holds everything the worker
+worker left and when. A missing worker whose heartbeat resumes (it was
+stalled, not dead) is taken off the list again. The registry already holds everything the worker
 reported (every ``report_to_master``, ~3 s); only its last few seconds are
 lost, and the reports say so.
 """
@@ -35,6 +36,8 @@ _ACTIVE = ("spawning", "running", "ready")
 class _Cluster:
     seen: dict[str, str] = field(default_factory=dict)  # worker id -> last state seen
     lost: dict[str, float] = field(default_factory=dict)  # worker id -> when
+    notes: dict[str, str] = field(default_factory=dict)  # worker id -> the note it added
+    set_partial: bool = False  # this module (not a bad report) made the run partial
     greenlet: Any = None
     stopping: bool = False
 
@@ -82,7 +85,7 @@ def check_workers(runner: Any, now: float | None = None) -> list[str]:
             newly.append(wid)
     for wid, st in current.items():
         if st != "missing" and wid in c.lost and c.seen.get(wid) == "missing":
-            log.info("loadlib: worker %s came back (heartbeat resumed)", wid)
+            _mark_back(wid)
     c.seen = {**{w: "gone" for w in c.seen}, **current}
     for wid in newly:
         _mark_lost(runner, wid, now)
@@ -98,8 +101,24 @@ def _mark_lost(runner: Any, wid: str, now: float) -> None:
     note = (f"partial run: worker {wid} was lost {at}; its data up to its last report is included, "
             f"the run went on with {left} worker(s)")
     log.warning("loadlib: %s", note)
+    if not state.RUN.partial:
+        c.set_partial = True
     state.RUN.partial = True
     state.RUN.notes.append(note)
+    c.notes[wid] = note
+
+
+def _mark_back(wid: str) -> None:
+    """A missing worker's heartbeat resumed: it was stalled, not lost (its reports carry on)."""
+    c = _cl()
+    log.warning("loadlib: worker %s came back (heartbeat resumed); its data was not lost", wid)
+    del c.lost[wid]
+    note = c.notes.pop(wid, None)
+    if note in state.RUN.notes:
+        state.RUN.notes.remove(note)
+    if not c.lost and c.set_partial:
+        state.RUN.partial = False
+        c.set_partial = False
 
 
 def _poll(environment: Any) -> None:

@@ -32,6 +32,7 @@ log = logging.getLogger("loadlib.live")
 INFLUX_INTERVAL_S = 1.0
 FINAL_FLUSH_S = 5.0  # at the end, how long to keep trying to deliver what is buffered
 VERDICT_CACHE_S = 1.0
+CREATE_RETRY_S = 5.0  # CREATE DATABASE until it succeeds once (k6 does it at start)
 _EXTRA = "live"
 
 
@@ -148,7 +149,7 @@ def live_state() -> dict[str, Any]:
             continue
         m = snap.metrics[name]
         agg = m.select()
-        values = (agg.stats(("avg", "min", "med", "max", "p(90)", "p(95)"))  # type: ignore[attr-defined]
+        values = (agg.stats(("avg", "min", "med", "max", "p(90)", "p(95)"))
                   if m.type is MetricType.TREND else dict(agg.summary()))
         metrics.append({"name": name, "type": m.type.value, "values": values,
                         "values_text": " ".join(f"{k}={_fmt(v)}" for k, v in values.items())})
@@ -218,13 +219,16 @@ def _influx_loop(lv: _Live) -> None:
     from loadlib.outputs.influxdb import create_database
 
     pending = list(lv.influx)
+    next_create = 0.0
     while not lv.influx_done:
-        for buf in list(pending):
-            try:
-                create_database(buf.target)
-                pending.remove(buf)
-            except Exception:  # not up yet: writes will retry too; CREATE again next tick
-                pass
+        if pending and time.monotonic() >= next_create:
+            next_create = time.monotonic() + CREATE_RETRY_S
+            for buf in list(pending):
+                try:
+                    create_database(buf.target)
+                    pending.remove(buf)
+                except Exception:  # not up yet: writes retry on their own; CREATE again later
+                    pass
         try:
             _influx_tick(lv)
         except Exception:
