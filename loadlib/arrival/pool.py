@@ -107,7 +107,8 @@ class VuPool:
         """A start is due: run it on a VU, let it wait for one, or drop it."""
         self.offered += 1
         if self._idle:
-            return self._run(self._idle.popleft(), scheduled)
+            # the VU that freed up last: its connection is warm, the others can stay idle
+            return self._run(self._idle.pop(), scheduled)
         if self._inactive and self._can_activate():
             vu = self._inactive.popleft()
             self._active.add(vu)

@@ -38,6 +38,8 @@ EARLY_ATTACH_S = 5.0
 """A user of a class shared with closed-model scenarios joins an arrival pool only this close to its window."""
 
 RATE_WINDOW_S = 5.0
+SLICE_S = 0.25  # longest sleep of a schedule loop
+DECIDE_AHEAD_S = 0.25  # < split.RESPLIT_MARGIN_S: when a start's owner is settled
 
 
 @dataclass
@@ -95,7 +97,6 @@ class ScenarioExecutor:
         self.finished = False
         self._recorded_drops = 0
         self._greenlet: gevent.Greenlet | None = None
-        self._wake = Event()
 
     # -- window ---------------------------------------------------------------------------------------
 
@@ -126,7 +127,6 @@ class ScenarioExecutor:
             pre = s.pre_allocated_vus or 0
             mx = s.max_vus if s.max_vus is not None else pre
             self.pool.resize(share(pre, cur.index, cur.count), share(mx, cur.index, cur.count))
-        self._wake.set()
 
     def start(self, t0: float) -> None:
         """(Re)start the schedule with test start ``t0``; attached VUs stay, counters start over."""
@@ -151,52 +151,44 @@ class ScenarioExecutor:
 
     # -- the schedule loop ----------------------------------------------------------------------------
 
-    def _next_owned(self, first: int) -> tuple[int, float] | None:
-        begin = self.scenario.start_time_s
-        k = first
-        for t in self.curve.start_times(first):
-            if self.assignments.owns(k, begin + t):
-                return k, t
-            k += 1
-        return None
-
     def _first_cursor(self) -> int:
         first = self.assignments.first_effective
         if first is None or first == float("-inf"):
             return 0
         return self.curve.count_before(first - self.scenario.start_time_s)
 
+    def _sleep_until(self, instant: float) -> None:
+        # in slices, so waiting starts expire on time even at a rate of one a minute
+        while (delay := instant - self.clock()) > 0:
+            gevent.sleep(min(delay, SLICE_S))
+            self._drops_from(self.pool.expire(self.clock()))
+
     def _loop(self) -> None:
+        """Walk every global start in time order; offer the ones this process owns when they are due.
+
+        Ownership of a start is decided ``DECIDE_AHEAD_S`` before it is due: a re-split takes
+        effect ``RESPLIT_MARGIN_S`` after the master sends it, so by then every worker has it.
+        """
         assert self.t0 is not None
         begin = self.t0 + self.scenario.start_time_s
+        offset = self.scenario.start_time_s
         cursor = self._first_cursor()
-        while True:
-            version = self.assignments.version
-            nxt = self._next_owned(cursor)
-            if nxt is None:
-                break
-            k, t = nxt
+        for k, t in enumerate(self.curve.start_times(cursor), cursor):
             due = begin + t
-            resplit = False
-            while (delay := due - self.clock()) > 0:
-                self._wake.clear()
-                # wake at the start, or earlier on a re-split, or every 0.25 s to expire waiting starts
-                self._wake.wait(min(delay, 0.25))
-                self._drops_from(self.pool.expire(self.clock()))
-                if self.assignments.version != version:
-                    resplit = True
-                    break
-            if resplit:
+            self._sleep_until(due - DECIDE_AHEAD_S)
+            if not self.assignments.owns(k, offset + t):
                 continue
+            self._sleep_until(due)
             self.offer(due)
-            cursor = k + 1
         # every start is out: give waiting starts until gracefulStop, then count them dropped
-        end = begin + self.curve.duration + self.scenario.graceful_stop_s
-        while self.pool.stats().waiting and self.clock() < end:
-            gevent.sleep(0.1)
-            self._drops_from(self.pool.expire(self.clock()))
+        self._sleep_until_idle(begin + self.curve.duration + self.scenario.graceful_stop_s)
         self._drops_from(self.pool.flush())
         self.finished = True
+
+    def _sleep_until_idle(self, deadline: float) -> None:
+        while self.pool.stats().waiting and self.clock() < deadline:
+            gevent.sleep(0.1)
+            self._drops_from(self.pool.expire(self.clock()))
 
     # -- decisions ------------------------------------------------------------------------------------
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from loadlib.arrival.schedule import owner
 
-RESPLIT_MARGIN_S = 0.5
-"""How far ahead of now a new split takes effect: time for the message to reach every worker."""
+RESPLIT_MARGIN_S = 1.0
+"""How far ahead of now a new split takes effect: time for the message to reach every worker
+(workers settle a start's owner 0.25 s before it is due, so a message has 0.75 s to arrive)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Assignments:
 
     def __init__(self, initial: Iterable[Assignment] = ()) -> None:
         self._items: list[Assignment] = []
+        self._keys: list[float] = []
         self.version = 0
         for a in initial:
             self.add(a)
@@ -56,13 +58,16 @@ class Assignments:
         self._items = [x for x in self._items if x.effective_s != a.effective_s]
         keys = [x.effective_s for x in self._items]
         self._items.insert(bisect.bisect(keys, a.effective_s), a)
+        self._keys = [x.effective_s for x in self._items]
         self.version += 1
 
     def at(self, t: float) -> Assignment | None:
         """The split in effect at test time ``t`` (None before this worker had any)."""
-        keys = [x.effective_s for x in self._items]
-        i = bisect.bisect_right(keys, t) - 1
-        return self._items[i] if i >= 0 else None
+        items = self._items
+        if items and t >= items[-1].effective_s:  # the common case: the latest split
+            return items[-1]
+        i = bisect.bisect_right(self._keys, t) - 1
+        return items[i] if i >= 0 else None
 
     @property
     def first_effective(self) -> float | None:

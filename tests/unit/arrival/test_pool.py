@@ -15,8 +15,17 @@ def pool_with(n: int, pre: int, mx: int, **kw: object) -> VuPool:
 def test_idle_preallocated_vu_runs_the_start() -> None:
     p = pool_with(2, 2, 2)
     d = p.offer(0.0, 0.0)
-    assert d.kind == "run" and d.vu == "u0"
+    assert d.kind == "run" and d.vu in ("u0", "u1")
     assert p.stats().busy == 1
+
+
+def test_the_vu_that_freed_last_runs_the_next_start() -> None:
+    p = pool_with(3, 3, 3)
+    a, b = p.offer(0.0, 0.0).vu, p.offer(0.1, 0.1).vu
+    p.ready(a, 0.2)
+    p.ready(b, 0.3)
+    assert p.offer(0.4, 0.4).vu == b  # warm connection; the others stay idle
+    assert p.stats().peak_busy == 2
 
 
 def test_another_vu_is_activated_up_to_max_then_drops() -> None:
@@ -73,6 +82,6 @@ def test_flush_drops_what_still_waits() -> None:
 
 def test_detached_vu_is_never_handed_a_start() -> None:
     p = pool_with(2, 2, 2)
-    p.detach("u0")
-    d = p.offer(0.0, 0.0)
-    assert d.vu == "u1"
+    p.detach("u1")
+    assert p.offer(0.0, 0.0).vu == "u0"
+    assert p.offer(0.1, 0.1).kind == "wait"  # fewer than maxVUs attached: Locust may spawn one again
