@@ -20,21 +20,21 @@ default_profile("mina-api-write")
 
 class MinaWrite(MinaUser):
     @task(2)
-    def create_meeting(self) -> None:
-        check(super().create_meeting(), {"meeting created": lambda r: r.status == 201})
+    def create_meeting_task(self) -> None:
+        check(self.create_meeting(), {"meeting created": lambda r: r.status == 201})
 
     @task(2)
-    def update_meeting(self) -> None:
-        check(super().update_meeting(), {"meeting updated": lambda r: r.status == 200})
+    def update_meeting_task(self) -> None:
+        check(self.update_meeting(), {"meeting updated": lambda r: r.status == 200})
 
     @task(3)
-    def create_task(self) -> None:
-        check(super().create_task(), {"task created": lambda r: r.status == 201})
+    def create_task_task(self) -> None:
+        check(self.create_task(), {"task created": lambda r: r.status == 201})
 
     @task(2)
-    def update_task(self) -> None:
-        check(super().update_task(), {"task updated": lambda r: r.status in (200, 201)})
+    def update_task_task(self) -> None:
+        check(self.update_task(), {"task updated": lambda r: r.status in (200, 201)})
 
     @task(1)
-    def delete_task(self) -> None:
-        check(super().delete_task(), {"task deleted": lambda r: r.ok})
+    def delete_task_task(self) -> None:
+        check(self.delete_task(), {"task deleted": lambda r: r.ok})

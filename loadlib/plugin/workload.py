@@ -73,10 +73,9 @@ def _choose_seed(environment: Any) -> None:
         return
     if getattr(options, "seed", None) is None:
         options.seed = data_seed.set_seed(None)  # reaches the workers with the spawn message
-        if workload_env.DECLARED or environment.user_classes:
-            log.info("data seed %d (replay with --seed %d)", options.seed, options.seed)
+        log.info("data seed %d (replay with --seed %d)", options.seed, options.seed)
     else:
-        data_seed.set_seed(options.seed)
+        log.info("data seed %d (from --seed)", data_seed.set_seed(options.seed))
 
 
 def register(events: Any) -> None:
