@@ -201,3 +201,13 @@ def breakpoints(profile: Profile) -> list[float]:
             elapsed += st.duration_s
             pts.add(elapsed)
     return sorted(pts)
+
+
+def graceful_timeout(profile: Profile) -> float:
+    """Seconds a stopped user may take to finish its current iteration: k6's gracefulRampDown/gracefulStop.
+
+    Locust has one ``stop_timeout`` for the whole run, so the longest period of any scenario applies.
+    """
+    periods = [s.graceful_stop_s for s in profile.scenarios]
+    periods += [s.graceful_ramp_down_s for s in profile.scenarios if s.graceful_ramp_down_s is not None]
+    return max(periods, default=0.0)

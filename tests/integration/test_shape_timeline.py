@@ -183,3 +183,25 @@ def test_shared_iterations_scenario_ends_when_its_iterations_are_done(tmp_path, 
     assert 2 <= first_zero <= 6 and not any(alpha[first_zero:]), alpha
     assert all(r["classes"]["Beta"] == 2 for r in rows if r["t"] < 6.9)
     assert len(rows) <= 9  # the run ended with the constant-vus scenario (7 s), not at maxDuration
+
+
+GRACEFUL = """
+    [scenarios.slow]
+    executor = "ramping-vus"
+    startVUs = 4
+    gracefulRampDown = "5s"
+    gracefulStop = "5s"
+    stages = [{ duration = "2s", target = 4 }, { duration = "3s", target = 1 }, { duration = "1s", target = 1 }]
+"""
+
+
+def test_ramped_down_users_finish_their_iteration(tmp_path):
+    """k6's gracefulRampDown/gracefulStop: a stopped user completes the task it is in; none is cut off."""
+    profile_path = write(tmp_path, "graceful.toml", GRACEFUL)
+    out_path = tmp_path / "tasks.log"
+    result = run_locust(["-f", str(ROOT / "tests/fixtures/locustfiles/slow_tasks.py"), "--headless",
+                         "--load-profile", profile_path], timeout=120, env=child_env(LOADLIB_PROBE_OUT=str(out_path)))
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = out_path.read_text().split()
+    assert lines.count("start") >= 8
+    assert lines.count("start") == lines.count("done"), "a task was killed mid-iteration"

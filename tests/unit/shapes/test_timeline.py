@@ -166,3 +166,13 @@ def test_generic_scenario_honours_fixed_count_first():
     assert split_users(10, classes, {"Admin": 2}) == {"A": 6, "B": 2, "Admin": 2}
     p = profile(Scenario("g", "constant-vus", vus=6, duration_s=10))
     assert class_targets(p, 1, classes, fixed={"Admin": 2}) == {"A": 3, "B": 1, "Admin": 2}
+
+
+def test_graceful_timeout_is_the_longest_graceful_period():
+    from loadlib.shapes.timeline import graceful_timeout
+
+    a = Scenario("a", "ramping-vus", start_vus=1, stages=(Stage(1, 1),), graceful_ramp_down_s=45.0,
+                 graceful_stop_s=5.0)
+    b = Scenario("b", "constant-vus", vus=1, duration_s=5, graceful_stop_s=10.0)
+    assert graceful_timeout(profile(a, b)) == 45.0
+    assert graceful_timeout(profile(a, b).scaled(0.1)) == pytest.approx(4.5)
