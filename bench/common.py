@@ -406,3 +406,42 @@ def results_document(rows: Sequence[Measurement], meta: Mapping[str, Any]) -> di
 def with_report(m: Measurement, report: GeneratorReport) -> Measurement:
     return replace(m, requests=report.requests, failures=report.failures, p95_ms=report.p95_ms,
                    checks_passed=report.checks_passed)
+
+
+def render_markdown(doc: Mapping[str, Any]) -> str:
+    """A results document as the Markdown table bench/README.md quotes."""
+    rows = [Measurement.from_json(r) for r in doc["runs"]]
+    comps = {(c.scenario, c.other): c for c in comparisons(rows)}
+    meta = doc.get("meta", {})
+    out = [f"Run {meta.get('date', '?')} on `{meta.get('host', '?')}` ({meta.get('cpu', '?')}, "
+           f"{meta.get('cores', '?')} cores), commit {meta.get('commit', '?')}, {meta.get('duration_s_per_run', '?')} s "
+           f"per run; versions {', '.join(f'{k} {v}' for k, v in meta.get('versions', {}).items())}.", "",
+           contention_line(rows), "",
+           "| scenario | generator | req/CPU-s | req/s | peak RSS MB | RSS/VU KB | p95 ms | loadlib x eff | loadlib x mem |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for m in rows:
+        if not m.ok:
+            out.append(f"| {m.scenario} | {m.generator} | {m.status}: {m.note} | | | | | | |")
+            continue
+        c = comps.get((m.scenario, m.generator))
+        rss_vu = m.rss_per_vu_bytes
+        out.append(" | ".join([
+            f"| {m.scenario}", m.generator, _fmt(m.efficiency, ",.0f"), _fmt(m.req_per_second, ",.0f"),
+            f"{m.peak_rss_bytes / MB:.1f}", _fmt(None if rss_vu is None else rss_vu / 1024, ",.1f"),
+            _fmt(m.p95_ms, ".1f"), _fmt(c.efficiency if c else None, ".2f"), _fmt(c.memory if c else None, ".2f"),
+        ]) + " |")
+    out += ["", "| target | verdict | measured | wanted |", "|---|---|---|---|"]
+    out += [f"| {t['name']} | {t['verdict']} | {t['measured']} | {t['target']} |" for t in doc.get("targets", [])]
+    return "\n".join(out) + "\n"
+
+
+def contention_line(rows: Sequence[Measurement]) -> str:
+    """How much of the machine other work took during the runs (0 = the runs had their cores alone)."""
+    shares = [m.extra["contention_cpu_seconds"] / m.wall_seconds for m in rows
+              if m.ok and m.wall_seconds > 0 and "contention_cpu_seconds" in (m.extra or {})]
+    if not shares:
+        return "Contention: not recorded."
+    mean = sum(shares) / len(shares)
+    verdict = ("the runs had the machine to themselves" if mean < 0.1 else
+               "other work shared the machine: CPU-normalised numbers hold, p95 and req/s are pessimistic")
+    return f"Contention: other processes used {mean:.2f} cores on average during the runs ({verdict})."

@@ -39,6 +39,7 @@ from common import (  # noqa: E402  (bench/ is not a package: its modules import
     GENERATORS,
     Measurement,
     check_targets,
+    render_markdown,
     render_table,
     render_targets,
     results_document,
@@ -64,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-sandbox", action="store_true", help="payments against nginx's stub, not the sandbox")
     ap.add_argument("--no-write", action="store_true", help="do not write the results JSON (profiles still are)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="results directory (default bench/results)")
+    ap.add_argument("--show", type=Path, metavar="JSON",
+                    help="run nothing: print a results file as the table, the targets and Markdown")
     args = ap.parse_args(argv)
     for name in args.scenarios.split(","):
         if name not in SCENARIOS:
@@ -112,6 +115,7 @@ def versions(k6: str | None) -> dict[str, str]:
         pass
     if k6:
         out["k6"] = subprocess.run([k6, "version"], capture_output=True, text=True).stdout.strip().split(" (")[0]
+        out["k6"] = out["k6"].removeprefix("k6 ").lstrip("v")
     with contextlib.suppress(OSError):
         out["nginx"] = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip().split("/")[-1]
     return out
@@ -204,8 +208,17 @@ class _none:  # a context manager yielding None (no sandbox wanted)
         return None
 
 
+def show(path: Path) -> int:
+    doc = json.loads(path.read_text())
+    rows = [Measurement.from_json(r) for r in doc["runs"]]
+    print(render_table(rows), "", render_targets(check_targets(rows)), "", render_markdown(doc), sep="\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.show:
+        return show(args.show)
     started = time.time()
     try:
         ensure_python_tools()
