@@ -6,6 +6,11 @@ locust.conf nor any user class names a host, the ``init`` listener starts
 for its ready line, and points ``environment.host`` at it. Locust sends that host
 to workers in every spawn message, so workers never start a sandbox of their own.
 The child is stopped on ``quitting`` and, as a fallback, at interpreter exit.
+
+A sandbox shared by several runs (``loadlib suite`` starts one for the whole
+suite): the runner sets ``LOADLIB_SANDBOX_URL`` in the child's environment and
+passes the same URL as ``--host``; that host then counts as the embedded
+sandbox (workload variables take their sandbox values) and nothing is started.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ log = logging.getLogger("loadlib")
 
 START_TIMEOUT_S = 30.0
 URL_PREFIX = "LOADLIB_SANDBOX_URL="  # the line python -m loadlib.sandbox prints once it serves
+SHARED_URL_ENV = "LOADLIB_SANDBOX_URL"  # a sandbox already started for this run (by `loadlib suite`)
 
 
 class SandboxProcess:
@@ -96,7 +102,19 @@ def needs_sandbox(environment: Any) -> bool:
     return not any(getattr(cls, "host", None) for cls in environment.user_classes or ())
 
 
+def shared_sandbox_url(environment: Any) -> str | None:
+    """The URL of a sandbox started for several runs, when ``--host`` names it (else None)."""
+    url = os.environ.get(SHARED_URL_ENV, "").rstrip("/")
+    options = environment.parsed_options
+    host = (getattr(options, "host", None) or environment.host or "").rstrip("/")
+    return url if url and host == url else None
+
+
 def on_init(environment: Any, **_kw: Any) -> None:
+    shared = shared_sandbox_url(environment) if environment.parsed_options is not None else None
+    if shared is not None:
+        state.RUN.extras["sandbox_url"] = shared  # ours, though not our child: the workload hub reads this
+        return
     if not needs_sandbox(environment):
         return
     sandbox = SandboxProcess()
