@@ -59,6 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--generators", default=",".join(GENERATORS), help=f"comma-separated, of {', '.join(GENERATORS)}")
     ap.add_argument("--generator-core", type=int, default=0, help="core every generator is pinned to (default 0)")
     ap.add_argument("--target-core", type=int, default=1, help="core for nginx/sandbox and this harness (default 1)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run everything N times round-robin and keep each generator's best run (default 1)")
     ap.add_argument("--profile", action="store_true",
                     help="after the runs, py-spy the loadlib generators on hello and sleepy; top functions "
                          "go to bench/results/profile-*.txt")
@@ -153,7 +155,10 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
     k6 = find_k6()
     rows: list[Measurement] = []
     targets: dict[str, str] = {}
-    todo = [(s, g) for s in scenarios for g in s.generators if g in wanted]
+    # --repeat N runs the whole matrix N times round-robin, so a burst of other work on the machine
+    # hits every generator alike; each keeps its best run (contention only ever makes runs worse)
+    matrix = [(s, g) for s in scenarios for g in s.generators if g in wanted]
+    todo = [pair for _ in range(args.repeat) for pair in matrix]
     with nginx(target_core) as ngx:
         use_sandbox = "payments" in args.scenarios.split(",") and not args.no_sandbox
         with (sandbox(target_core) if use_sandbox else _none()) as sbx:
@@ -183,7 +188,26 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
 
                 args.out.mkdir(parents=True, exist_ok=True)
                 profile_loadlib(args, ngx, gen_core, workroot, args.out)
-    return rows, targets
+    return best_runs(rows), targets
+
+
+def best_runs(rows: list[Measurement]) -> list[Measurement]:
+    """One row per (scenario, generator): the most efficient usable run; every run's efficiency in extra."""
+    best: dict[tuple[str, str], Measurement] = {}
+    tries: dict[tuple[str, str], list[float]] = {}
+    for m in rows:
+        key = (m.scenario, m.generator)
+        if m.ok:
+            tries.setdefault(key, []).append(round(m.efficiency or 0.0, 1))
+        cur = best.get(key)
+        if cur is None or (m.ok and (not cur.ok or (m.efficiency or 0) > (cur.efficiency or 0))):
+            best[key] = m
+    out = []
+    for key, m in best.items():
+        if len(tries.get(key, [])) > 1:
+            m = replace(m, extra={**m.extra, "efficiency_runs": tries[key]})
+        out.append(m)
+    return out
 
 
 def annotate_contention(m: Measurement, target_cpu: float) -> Measurement:
@@ -249,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         "host": host,
         "command": " ".join([Path(sys.argv[0]).name if sys.argv else "run.py", *(argv or sys.argv[1:])]),
         "duration_s_per_run": args.duration,
+        "repeat": args.repeat,
         "generator_core": gen_core,
         "target_core": target_core,
         "cpu": cpu_model(),
