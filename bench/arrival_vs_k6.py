@@ -190,7 +190,8 @@ def one(name: str, runner: object, delay_ms: float, a: argparse.Namespace, work:
         control(url, delay_ms)
         row = runner(url, work, a)  # type: ignore[operator]
         got = arrivals(url, "/work/")
-    row = {"generator": name, "target_latency_ms": delay_ms, **row}
+    row = {"generator": name, "target_latency_ms": delay_ms, **row,
+           "load_average_1m": round(os.getloadavg()[0], 2)}  # other work on the host skews CPU and lag
     row["target_requests"] = len(got)
     row["achieved_rate"] = round(len(got) / a.duration, 2)
     row["schedule_lag_p99_ms"] = schedule_lag_p99(got, a.rate) if row["dropped"] == 0 else None

@@ -312,3 +312,28 @@ def test_rate_is_resplit_when_a_worker_joins(tmp_path: Path, target: Target) -> 
     lo, hi = joined + 0.5, first + 11.5
     n1, n2 = count_between(w1, lo, hi), count_between(w2, lo, hi)
     assert n2 > 50 and abs(n1 - n2) <= max(3, 0.05 * (n1 + n2)), (n1, n2)
+
+
+def test_latency_from_schedule_shows_a_slow_target_in_the_percentiles(tmp_path: Path, target: Target) -> None:
+    lf = locustfile(tmp_path, ("Late", "late"))
+    profile = write(tmp_path, "p.toml", '''
+        [scenarios.late]
+        executor = "constant-arrival-rate"
+        exec = "Late"
+        rate = 20
+        duration = "4s"
+        preAllocatedVUs = 3
+        maxVUs = 3
+    ''')
+    target.delay(300)  # 3 VUs x 1/0.3 s = 10/s < 20/s: without correction half the starts would vanish
+    export = tmp_path / "summary.json"
+    r = run_locust(["-f", str(lf), "--headless", "--host", target.url, "--load-profile", str(profile),
+                    "--latency-from-schedule", "--summary-export", str(export)], timeout=90)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-3000:]
+    m = json.loads(export.read_text())["metrics"]
+    measured, corrected = m["http_req_duration"], m["http_req_duration_corrected"]
+    assert measured["p(95)"] < 450  # what the target's latency alone says
+    assert corrected["p(95)"] > 1500  # what a user arriving on schedule waited: the backlog shows
+    assert corrected["max"] > 3 * measured["max"]
+    assert m["iteration_schedule_lag"]["p(95)"] > 1000
