@@ -114,6 +114,9 @@ def plan(generator: str, scenario: Scenario, *, base_url: str, payment_path: str
         prefix = workdir / "locust"
         cmd = [locust, "-f", str(LOCUSTFILES / LOCUSTFILE[generator]), "--headless", "--host", base_url,
                "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"]
+        if generator in ("loadlib", "loadlib-layer"):
+            # loadlib's own k6-format summary: check results and its exact (HDR) p95
+            cmd += ["--summary-export", str(workdir / "loadlib-summary.json")]
         if generator == "loadlib" and scenario.rate:
             # loadlib's open model: a k6-style constant-arrival-rate profile, the same numbers as arrival.js
             profile = workdir / "arrival.toml"
@@ -154,6 +157,14 @@ def collect(inv: Invocation, run: ProcessRun) -> Measurement:
         return Measurement(inv.scenario.name, inv.generator, status="failed",
                            note=f"{why}; no result ({type(e).__name__}: {e}); last stderr line: {tail}")
     m = with_report(base, report)
+    summary = inv.workdir / "loadlib-summary.json"
+    if inv.generator in ("loadlib", "loadlib-layer") and summary.exists():
+        try:
+            own = parse_k6_summary(summary.read_text())
+        except (ValueError, KeyError) as e:
+            m = replace(m, note=f"loadlib summary unreadable: {e}")
+        else:
+            m = replace(m, checks_passed=own.checks_passed, extra={**m.extra, "loadlib_p95_ms": own.p95_ms})
     steady = steady_state(run.samples)
     if steady is not None:
         m = replace(m, steady_requests=steady.requests, steady_cpu_seconds=steady.cpu_seconds,

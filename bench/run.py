@@ -145,7 +145,8 @@ def progress(i: int, n: int, m: Measurement) -> None:
         return
     p95 = "-" if m.p95_ms is None else f"{m.p95_ms:.1f} ms"
     print(f"{head} {m.requests:>9,} req  {m.cpu_seconds:6.2f} CPU s  {m.efficiency:8,.0f} req/CPU-s  "
-          f"{m.peak_rss_bytes / 2**20:7.1f} MB  p95 {p95}", flush=True)
+          f"{m.peak_rss_bytes / 2**20:7.1f} MB  p95 {p95}"
+          + ("" if m.checks_passed is None else f"  checks {100 * m.checks_passed:.1f}%"), flush=True)
 
 
 def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | None,
