@@ -49,6 +49,10 @@ class MinaUser(FastUser):
     prefix = "/mina"
     base_url_env = BASE_URL
 
+    def on_start(self) -> None:
+        slo_violations.add(0)
+        slo_p99_violations.add(0)
+
     def call(self, kind: str, method: str, path: str, name: str, **kwargs: Any) -> Reply:
         """One request, recorded in its SLO class."""
         r = self.request_json(method, path, name=name, tags={"kind": KIND_TAGS[kind]}, **kwargs)
