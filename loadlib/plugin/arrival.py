@@ -62,6 +62,7 @@ class _Ctx:
     splits: list[tuple[float, Any]] = field(default_factory=list)  # worker: (t0, Assignment) received
     poller: Any = None
     summarized: bool = False
+    warned: set[str] = field(default_factory=set)  # master: scenarios whose drops were announced
 
 
 def _role(runner: Any) -> str:
@@ -184,6 +185,7 @@ def _init_master(environment: Any, runner: Any, ctx: _Ctx, classes: dict[str, li
     def on_test_start(**_: Any) -> None:
         ctx.t0_wall = time.time()
         ctx.reports.clear()
+        ctx.warned.clear()
         ctx.members = ()
         _resplit(runner, ctx, first=True)
         if ctx.poller is None:
@@ -198,8 +200,17 @@ def _init_master(environment: Any, runner: Any, ctx: _Ctx, classes: dict[str, li
 
     def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         report = data.get(REPORT_KEY)
-        if report is not None:
-            ctx.reports[client_id] = report
+        if report is None:
+            return
+        ctx.reports[client_id] = report
+        # the workers warn in their own logs; the person watching the master must see it too, once
+        for name, m in _merged(ctx).items():
+            if m.dropped and name not in ctx.warned:
+                ctx.warned.add(name)
+                s = ctx.scenarios[name]
+                log.warning("Insufficient VUs, reached %d active VUs and cannot initialize more "
+                            "(executor=%s scenario=%s; active VUs summed over the workers)", m.active,
+                            s.executor, name)
 
     runner.register_message(HELLO, on_hello)
     if ctx.scenarios:
