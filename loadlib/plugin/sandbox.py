@@ -5,7 +5,9 @@ locust.conf nor any user class names a host, the ``init`` listener starts
 ``python -m loadlib.sandbox --port 0`` as a child process, waits (30 s at most)
 for its ready line, and points ``environment.host`` at it. Locust sends that host
 to workers in every spawn message, so workers never start a sandbox of their own.
-The child is stopped on ``quitting`` and, as a fallback, at interpreter exit.
+The child is stopped on ``quit`` (Locust fires it after ``runner.quit()``; on Ctrl-C
+``quitting`` fires while users still send requests, too early), and as a fallback at
+interpreter exit.
 
 A sandbox shared by several runs (``loadlib suite`` starts one for the whole
 suite): the runner sets ``LOADLIB_SANDBOX_URL`` in the child's environment and
@@ -53,7 +55,11 @@ class SandboxProcess:
                 "--ready-file", str(self._ready), "--exit-with-parent", str(os.getpid())]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with open(self._log, "wb") as out:
-            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+            # its own session: Ctrl-C (or `timeout`) signals the whole foreground process group, and the
+            # sandbox must outlive the users' last requests; we stop it at quit, and
+            # --exit-with-parent ends it should this process die without quitting
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                         start_new_session=True)
         deadline = time.monotonic() + self.timeout_s
         while time.monotonic() < deadline:
             if self._ready.exists():
@@ -131,7 +137,7 @@ def on_init(environment: Any, **_kw: Any) -> None:
     log.info("loadlib: embedded sandbox at %s", url)
 
 
-def on_quitting(environment: Any, **_kw: Any) -> None:
+def on_quit(**_kw: Any) -> None:
     sandbox = state.RUN.extras.get("sandbox_process")
     if sandbox is not None:
         sandbox.stop()
@@ -140,4 +146,4 @@ def on_quitting(environment: Any, **_kw: Any) -> None:
 def register(events: Any) -> None:
     """Attach this concern's listeners to Locust's events."""
     events.init.add_listener(on_init)
-    events.quitting.add_listener(on_quitting)
+    events.quit.add_listener(on_quit)

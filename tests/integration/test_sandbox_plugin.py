@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import time
 import urllib.error
@@ -17,6 +19,8 @@ pytestmark = pytest.mark.integration
 
 LOCUSTFILE = '''
 import json
+import os
+import signal
 import os
 
 from locust import HttpUser, constant, events, task
@@ -114,4 +118,29 @@ def test_workers_get_the_masters_sandbox_host(tmp_path, locustfile):
     assert on_worker["host"] == url
     assert on_worker["ok"] > 10  # the worker's users really reached the master's sandbox
     assert "embedded sandbox" not in (tmp_path / "worker.log").read_text()
+    assert gone(url)
+
+
+def test_ctrl_c_keeps_the_sandbox_until_users_stop_then_stops_it(tmp_path, locustfile):
+    # Ctrl-C signals the whole foreground process group: the sandbox must not die before the users do
+    log = tmp_path / "locust.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([LOCUST, "-f", str(locustfile), "--headless", "-u", "5", "-r", "5", "-t", "60s",
+                                 "--only-summary"], cwd=tmp_path, env=env_with(tmp_path), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while "embedded sandbox at" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(2)  # traffic flowing
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=15)
+    output = log.read_text()
+    url = re.search(r"embedded sandbox at (http://127\.0\.0\.1:\d+)", output).group(1)
+    assert "Connection refused" not in output, output[-3000:]
+    assert json.loads((tmp_path / "host.json").read_text())["ok"] > 10
     assert gone(url)
