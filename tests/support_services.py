@@ -203,6 +203,7 @@ class Target:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.count = 0
+        self.arrivals: list[float] = []  # unix time of every request
         self.lock = threading.Lock()
         owner = self
 
@@ -215,6 +216,7 @@ class Target:
                     self.rfile.read(n)
                 with owner.lock:
                     owner.count += 1
+                    owner.arrivals.append(time.time())
                 q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                 if "ms" in q:
                     time.sleep(int(q["ms"][0]) / 1000)

@@ -2,10 +2,20 @@
 
 Locust marks a worker "missing" after ``HEARTBEAT_LIVENESS`` (3) missed
 one-second heartbeats and takes it out of the user dispatcher, but gives its
-users to the other workers only with ``--enable-rebalancing``. loadlib turns
-that on for the master (``--no-loadlib-rebalance`` keeps Locust's default),
-so a lost worker's users are started on the rest. Arrival rates are re-split
-by ``plugin.arrival`` when the set of live workers changes.
+users to the other workers only with ``--enable-rebalancing``, and that
+path races a ``LoadTestShape``'s own greenlet (both drive the dispatcher:
+"generator already executing" kills the shape). So loadlib rebalances itself
+(``--no-loadlib-rebalance`` turns that off):
+
+* with a shape (every load profile): the shape greenlet is told to dispatch
+  its current tick again (``shape_last_tick = None``), so the dispatch happens
+  in the greenlet that owns it; a lost worker is also forgotten after
+  ``FORGET_AFTER_S`` (before Locust's own 60 s removal, which would race too);
+* without a shape: Locust's ``--enable-rebalancing`` is turned on, and a loss
+  during a ramp is re-dispatched once the ramp is done.
+
+Arrival rates are re-split by ``plugin.arrival`` when the set of live
+workers changes.
 
 The master polls its workers every ``POLL_S``. A worker that goes missing or
 disappears while a test runs (not at the end) makes the run *partial*:
@@ -28,6 +38,8 @@ from loadlib.plugin import state
 log = logging.getLogger("loadlib.cluster")
 
 POLL_S = 1.0
+NUDGE_EVERY_S = 2.0  # at most one re-dispatch request this often while users are missing
+FORGET_AFTER_S = 30.0
 _EXTRA = "cluster"
 _ACTIVE = ("spawning", "running", "ready")
 
@@ -40,6 +52,8 @@ class _Cluster:
     set_partial: bool = False  # this module (not a bad report) made the run partial
     greenlet: Any = None
     stopping: bool = False
+    redispatch: bool = False  # users of a lost worker still to be started elsewhere
+    last_nudge: float = 0.0
 
 
 def _cl() -> _Cluster:
@@ -65,9 +79,9 @@ def _is_master(environment: Any) -> bool:
 
 def on_init(environment: Any, **_: Any) -> None:
     options = environment.parsed_options
-    if options is None or not _is_master(environment):
+    if options is None or not _is_master(environment) or getattr(options, "loadlib_no_rebalance", False):
         return
-    if not getattr(options, "loadlib_no_rebalance", False) and hasattr(options, "enable_rebalancing"):
+    if environment.shape_class is None and hasattr(options, "enable_rebalancing"):
         options.enable_rebalancing = True
 
 
@@ -106,6 +120,7 @@ def _mark_lost(runner: Any, wid: str, now: float) -> None:
     state.RUN.partial = True
     state.RUN.notes.append(note)
     c.notes[wid] = note
+    c.redispatch = True
 
 
 def _mark_back(wid: str) -> None:
@@ -121,6 +136,38 @@ def _mark_back(wid: str) -> None:
         c.set_partial = False
 
 
+def rebalance(environment: Any, now: float | None = None) -> None:
+    """Start a lost worker's users on the others, from the greenlet that owns the dispatch."""
+    c = _cl()
+    runner = environment.runner
+    options = environment.parsed_options
+    now = time.monotonic() if now is None else now
+    if getattr(options, "loadlib_no_rebalance", False):
+        return
+    if environment.shape_class is not None:
+        for wid, at in list(c.lost.items()):
+            node = runner.clients.get(wid)
+            if node is not None and str(node.state) == "missing" and time.time() - at > FORGET_AFTER_S:
+                del runner.clients[wid]  # Locust would remove it at 60 s and re-dispatch from its heartbeat
+                log.info("loadlib: forgot lost worker %s", wid)
+    if not c.redispatch or runner.state != "running":
+        return
+    if runner.user_count >= runner.target_user_count:
+        c.redispatch = False
+        return
+    if now - c.last_nudge < NUDGE_EVERY_S:
+        return
+    c.last_nudge = now
+    if environment.shape_class is not None:
+        runner.shape_last_tick = None  # the shape greenlet dispatches its tick again within a second
+        log.info("loadlib: restarting %d user(s) of lost worker(s) on the remaining workers",
+                 runner.target_user_count - runner.user_count)
+    else:
+        dispatcher = getattr(runner, "_users_dispatcher", None)
+        if dispatcher is None or not dispatcher.dispatch_in_progress:
+            runner.start(runner.target_user_count, runner.spawn_rate)
+
+
 def _poll(environment: Any) -> None:
     import gevent
 
@@ -130,6 +177,7 @@ def _poll(environment: Any) -> None:
         try:
             if getattr(runner, "state", None) in ("spawning", "running"):
                 check_workers(runner)
+                rebalance(environment)
             else:  # between tests or stopping: keep the picture, don't judge
                 _cl().seen = {n.id: str(n.state) for n in runner.clients.all}
         except Exception:  # bookkeeping must never end the run

@@ -153,14 +153,24 @@ def test_worker_in_its_own_network_namespace_totals_equal_single_process(tmp_pat
         assert target.count == 2 * USERS * N
 
 
-def test_worker_killed_mid_run_leaves_a_completed_partial_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("load", ["profile", "users"])
+def test_worker_killed_mid_run_leaves_a_completed_partial_run(tmp_path: Path, load: str) -> None:
+    """``profile``: a constant-vus load profile (a LoadTestShape); ``users``: plain -u/-r/-t."""
     lf = tmp_path / "lf.py"
     lf.write_text(STEADY)
+    profile = tmp_path / "p.toml"
+    profile.write_text(textwrap.dedent(f'''
+        [scenarios.browse]
+        executor = "constant-vus"
+        vus = {USERS}
+        duration = "13s"
+    '''))
+    how = (["--load-profile", str(profile)] if load == "profile"
+           else ["-u", str(USERS), "-r", str(USERS), "-t", "13s"])
     master_port, prom_port = free_port(), free_port()
     result_json, summary = tmp_path / "result.json", tmp_path / "summary.json"
     with Target() as target:
-        master = [LOCUST, "-f", str(lf), "--headless", "--host", target.url, "-u", str(USERS), "-r", str(USERS),
-                  "-t", "14s", "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port),
+        master = [LOCUST, "-f", str(lf), "--headless", "--host", target.url, *how, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port),
                   "--expect-workers", "2", "--prometheus-port", str(prom_port), "--threshold",
                   "http_req_failed:rate<0.05", "--results-json", str(result_json), "--summary-export", str(summary)]
         worker = [LOCUST, "-f", str(lf), "--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)]
@@ -202,3 +212,64 @@ def test_worker_killed_mid_run_leaves_a_completed_partial_run(tmp_path: Path) ->
     assert summary.exists() and json.loads(summary.read_text())["metrics"]["http_reqs"]["count"] == final
     assert [(t["metric"], t["ok"]) for t in result["thresholds"]] == [("http_req_failed", True)]
     assert result["status"] == "passed"
+
+
+ARRIVAL = textwrap.dedent('''
+    from locust import HttpUser, constant, task
+    import loadlib  # noqa: F401
+
+
+    class Paced(HttpUser):
+        wait_time = constant(0)
+
+        @task
+        def go(self):
+            self.client.get("/paced", name="paced")
+''')
+
+RATE = 40
+
+
+def test_arrival_rate_is_resplit_over_the_remaining_worker_when_one_is_killed(tmp_path: Path) -> None:
+    lf = tmp_path / "lf.py"
+    lf.write_text(ARRIVAL)
+    profile = tmp_path / "p.toml"
+    profile.write_text(textwrap.dedent(f'''
+        [scenarios.pay]
+        executor = "constant-arrival-rate"
+        exec = "Paced"
+        rate = {RATE}
+        duration = "16s"
+        preAllocatedVUs = 4
+        maxVUs = 20
+    '''))
+    port = free_port()
+    result_json = tmp_path / "r.json"
+    with Target() as target:
+        master = [LOCUST, "-f", str(lf), "--headless", "--host", target.url, "--master", "--master-bind-host",
+                  "127.0.0.1", "--master-bind-port", str(port), "--expect-workers", "2", "--load-profile",
+                  str(profile), "--results-json", str(result_json)]
+        worker = [LOCUST, "-f", str(lf), "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
+        with (process(master, log=tmp_path / "master.log") as m, process(worker, log=tmp_path / "w1.log"),
+              process(worker, log=tmp_path / "w2.log") as victim):
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not target.arrivals:
+                time.sleep(0.1)
+            assert target.arrivals, (tmp_path / "master.log").read_text()[-2000:]
+            first = target.arrivals[0]
+            time.sleep(max(0.0, first + 5 - time.time()))
+            os.kill(victim.pid, signal.SIGKILL)
+            killed_at = time.time()
+            code = m.wait(timeout=90)
+        arrivals = list(target.arrivals)
+    log = (tmp_path / "master.log").read_text(errors="replace")
+    assert code == 0, log[-3000:]
+
+    def rate(a: float, b: float) -> float:
+        return sum(1 for t in arrivals if a <= t < b) / (b - a)
+
+    assert rate(first + 1, killed_at) == pytest.approx(RATE, rel=0.15)  # both workers
+    # Locust calls a worker missing after ~3 s without heartbeat; the rate is re-split at once
+    assert rate(killed_at + 6, first + 15.5) == pytest.approx(RATE, rel=0.15), log[-3000:]
+    result = json.loads(result_json.read_text())
+    assert result["meta"]["partial"] is True and "re-split" in log
