@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -91,6 +92,8 @@ def ensure_python_tools() -> None:
 
 def pin_harness(core: int, generator_core: int) -> tuple[int | None, int | None]:
     """Pin this harness to the target's core; returns (generator core, target core) or Nones on 1 core."""
+    if shutil.which("taskset") is None:
+        raise BenchSetupError("taskset not found: install util-linux (apt-get install -y util-linux), then rerun")
     cores = os.sched_getaffinity(0)
     if len(cores) < 2 or generator_core not in cores or core not in cores:
         print(f"bench: warning: cores {sorted(cores)} cannot keep generator and target apart; running unpinned",
