@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import LOCUST, child_env, process
+from tests.support import LOCUST, child_env, process, run_locust
 from tests.support_services import Target, start_influxdb
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -105,3 +105,15 @@ def test_influxdb_gone_mid_run_does_not_stop_the_test(tmp_path: Path) -> None:
     notes = " ".join(result["meta"]["notes"])
     assert "points not delivered" in notes and "/loadtest" in notes
     assert "note: InfluxDB" in log and "points not delivered" in log  # the text summary says so too
+
+
+def test_bad_influxdb_url_exits_104_before_any_request(tmp_path: Path) -> None:
+    lf = tmp_path / "lf.py"
+    lf.write_text(LOCUSTFILE)
+    with Target() as target:
+        r = run_locust(["-f", str(lf), "--headless", "--host", target.url, "-u", "1", "-t", "2s",
+                        "--out", "influxdb=http://127.0.0.1:8086"], timeout=60)
+    assert r.returncode == 104, r.stderr[-2000:]
+    assert "influxdb=http://127.0.0.1:8086" in r.stderr and "database" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert target.count == 0
