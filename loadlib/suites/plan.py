@@ -58,6 +58,16 @@ class PlannedEntry:
     host: str | None  # an explicit target (--host / entry host); None: a base-URL variable or the sandbox
     uses_sandbox: bool
     profile_label: str
+    target_variable: str | None = None  # the base-URL variable naming the target, when one does
+
+    @property
+    def target_label(self) -> str:
+        """The target as the plan shows it (a base-URL variable's value and name)."""
+        if self.host:
+            return self.host
+        if self.uses_sandbox or self.target_variable is None:
+            return "embedded sandbox"
+        return f"{self.settings[self.target_variable].value} (from {self.target_variable})"
 
     def reports(self) -> dict[str, str]:
         """Report kind -> file name in the results folder."""
@@ -126,7 +136,7 @@ class Plan:
         if self.options.env_label:
             lines.append(f"  environment: {self.options.env_label}")
         for p in self.entries:
-            target = p.host or ("embedded sandbox" if p.uses_sandbox else "from its base-URL variable")
+            target = p.host or ("embedded sandbox" if p.uses_sandbox else p.target_label)
             lines.append(f"  {p.index + 1}. {p.entry.name}: {p.entry.locustfile.name}, profile {p.profile_label}, "
                          f"time scale ×{p.time_scale:g}, target {target}")
         lines += ["", "environment (command line > process > env file > suite > workload default; secrets masked)",
@@ -149,11 +159,12 @@ def _plan_entry(suite: Suite, entry: Entry, index: int, options: PlanOptions,
                                 defaults=defaults)
     host = entry.host or options.host or environ.get("LOCUST_HOST") or None
     base_urls = [v.name for v in declared if v.base_url] or [n for n in BASE_URL_NAMES if n in keys]
-    targeted = any(settings[n].value for n in base_urls if n in settings)
+    target_variable = next((n for n in base_urls if n in settings and settings[n].value), None)
     profile = entry.profile or default_profile_of(entry.locustfile)
     label = (profile or "plain locust") + (f" + --stage {' '.join(entry.stages)}" if entry.stages else "")
     return PlannedEntry(entry=entry, index=index, time_scale=options.time_scale * suite.time_scale * entry.time_scale,
-                        settings=settings, host=host, uses_sandbox=not host and not targeted, profile_label=label)
+                        settings=settings, host=host, uses_sandbox=not host and target_variable is None,
+                        profile_label=label, target_variable=target_variable)
 
 
 def build_plan(suite: Suite, options: PlanOptions, environ: Mapping[str, str] | None = None) -> Plan:
