@@ -53,18 +53,23 @@ def mount(web_ui: Any, view: Callable[[], dict[str, Any]], metrics: Callable[[],
     from flask import Response, request
 
     app = web_ui.app
+    # behind Locust's --web-login like its own pages
+    guard: Callable[[Any], Any] = getattr(web_ui, "auth_required_if_enabled", lambda f: f)
 
     @app.route("/loadlib/state")
+    @guard
     def _loadlib_state() -> Any:
         return Response(json.dumps(view()), mimetype="application/json",
                         headers={"Cache-Control": "no-store"})
 
     @app.route("/loadlib")
+    @guard
     def _loadlib_page() -> Any:
         return Response(page(), mimetype="text/html")
 
     if metrics is not None:
         @app.route("/loadlib/metrics")
+        @guard
         def _loadlib_metrics() -> Any:
             from prometheus_client import CONTENT_TYPE_LATEST
 
