@@ -15,6 +15,7 @@ tests separate those (``TIMING_METRICS``) from the correctness thresholds
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import subprocess
 import sys
@@ -55,9 +56,7 @@ class Run:
     results: dict[str, Any] = field(default_factory=dict)  # --results-json (loadlib format)
     seconds: float = 0.0
 
-    def request_names(self) -> set[str]:
-        subs = self.results.get("metrics", {}).get("http_reqs", {}).get("submetrics", {})
-        return {s["tags"]["name"] for s in subs.values() if set(s.get("tags", {})) == {"name"}}
+    request_names: set[str] = field(default_factory=set)  # from Locust's own --csv stats
 
     def failed_thresholds(self) -> list[dict[str, Any]]:
         return [t for t in self.results.get("thresholds", []) if not t.get("ok")]
@@ -70,8 +69,8 @@ class Run:
 
 
 def short_args(users: int) -> list[str]:
-    # an 80 s stage at a tenth of the time: ~8 s of load; think times shrink by the same factor
-    return ["--headless", "--stage", f"80s:{users}", "--time-scale", "0.1", "--seed", SEED]
+    # a 60 s stage at a tenth of the time: ~6 s of load; think times shrink by the same factor
+    return ["--headless", "--stage", f"60s:{users}", "--time-scale", "0.1", "--seed", SEED]
 
 
 def run_workload(workload: Workload, tmp: Path, *, extra: list[str] | None = None,
@@ -80,7 +79,7 @@ def run_workload(workload: Workload, tmp: Path, *, extra: list[str] | None = Non
     stem = Path(workload.locustfile).stem + (f"-w{workers}" if workers else "")
     summary, results = tmp / f"{stem}-summary.json", tmp / f"{stem}-results.json"
     args = [LOCUST, "-f", workload.locustfile, *short_args(workload.users), "--summary-export", str(summary),
-            "--results-json", str(results), *(extra or [])]
+            "--results-json", str(results), "--csv", str(tmp / stem), *(extra or [])]
     started = time.monotonic()
     if not workers:
         done = subprocess.run(args, cwd=ROOT, env=child_env(**(env or {})), capture_output=True, text=True,
@@ -92,6 +91,10 @@ def run_workload(workload: Workload, tmp: Path, *, extra: list[str] | None = Non
     for path, attr in ((summary, "summary"), (results, "results")):
         if path.exists():
             setattr(run, attr, json.loads(path.read_text()))
+    stats = tmp / f"{stem}_stats.csv"
+    if stats.exists():
+        with open(stats, newline="") as f:
+            run.request_names = {row["Name"] for row in csv.DictReader(f) if row["Name"] != "Aggregated"}
     return run
 
 
@@ -273,8 +276,8 @@ def test_workload_runs_clean(runs: dict[str, Run], key: str):
     checks = run.rate_values("checks")
     assert checks.get("total", 0) > 0 and checks.get("fails", 0) == 0, checks
     # every documented request name and custom metric is reported
-    missing_names = set(run.workload.names) - run.request_names()
-    assert not missing_names, (missing_names, sorted(run.request_names()))
+    missing_names = set(run.workload.names) - run.request_names
+    assert not missing_names, (missing_names, sorted(run.request_names))
     missing_metrics = set(run.workload.metrics) - set(run.summary["metrics"])
     assert not missing_metrics, (missing_metrics, sorted(run.summary["metrics"]))
 
@@ -310,3 +313,80 @@ def test_signing_rejects_every_invalid_variant(runs: dict[str, Run]):
     assert metrics["invalid_signature_rejected"]["value"] == 1.0
     assert metrics["response_signature_valid"]["value"] == 1.0
     assert metrics["nonce_collisions"]["count"] == 0
+
+
+# --- environment variables: validated before any traffic ------------------------------------------------------
+
+
+class _CountingTarget:
+    """A loopback HTTP server that counts every request it receives (it must see none)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        counter = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                counter.hits += 1
+                self.send_response(200)
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.hits = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+ENV_CASES = (
+    # (locustfile, environment, variable the message must name, what it must say)
+    ("escrow_positions", {}, "API_KEY", "is required"),
+    ("escrow_positions", {"API_KEY": "k"}, "ASSET_ID", "is required"),
+    ("escrow_positions", {"API_KEY": "k", "ASSET_ID": "a", "API_URL": "localhost:4000"}, "API_URL",
+     "an http:// or https:// URL"),
+    ("tribble_payments", {"API_KEY": "k"}, "API_SECRET", "is required"),
+    ("mina_read", {"BASE_URL": "not a url"}, "BASE_URL", "an http:// or https:// URL"),
+    ("rsolv_credentials", {"TEST_API_KEY_1": "a", "TEST_API_KEY_2": "b"}, "TEST_API_KEY_3", "is required"),
+    ("rsolv_webhooks", {"STRIPE_WEBHOOK_SECRET": " "}, "STRIPE_WEBHOOK_SECRET", "a non-empty string"),
+)
+
+
+def _run_with_env(stem: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], int]:
+    target = _CountingTarget()
+    try:
+        clean = {k: "" for k in ("API_KEY", "API_SECRET", "ASSET_ID", "API_URL", "API_BASE_URL", "BASE_URL",
+                                 "STRIPE_WEBHOOK_SECRET", *(f"TEST_API_KEY_{i}" for i in range(1, 6)))}
+        done = subprocess.run([LOCUST, "-f", BY_FILE[stem].locustfile, "--headless", "--host", target.url,
+                               "--stage", "5s:2"], cwd=ROOT, env=child_env(**{**clean, **env}),
+                              capture_output=True, text=True, timeout=90)
+    finally:
+        target.close()
+    return done, target.hits
+
+
+@pytest.fixture(scope="module")
+def env_runs() -> dict[int, tuple[subprocess.CompletedProcess[str], int]]:
+    with ThreadPoolExecutor(4) as pool:
+        futures = {i: pool.submit(_run_with_env, c[0], c[1]) for i, c in enumerate(ENV_CASES)}
+        return {i: f.result() for i, f in futures.items()}
+
+
+@pytest.mark.parametrize("index", range(len(ENV_CASES)), ids=[f"{c[0]}-{c[2]}" for c in ENV_CASES])
+def test_bad_environment_ends_the_run_before_traffic(env_runs: dict, index: int):
+    _stem, _env, variable, says = ENV_CASES[index]
+    done, hits = env_runs[index]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("loadlib: error:")]
+    assert done.returncode == 104, done.stderr[-2000:]
+    assert len(errors) == 1 and variable in errors[0] and says in errors[0], errors
+    assert "Traceback" not in done.stderr
+    assert hits == 0
