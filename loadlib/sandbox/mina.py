@@ -49,9 +49,12 @@ CREATE TABLE IF NOT EXISTS mina_meetings (
 CREATE TABLE IF NOT EXISTS mina_tasks (
     id INTEGER PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL,
     priority TEXT NOT NULL, meeting_id INTEGER, assignee TEXT, due_date TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    created_day TEXT GENERATED ALWAYS AS (substr(created_at, 1, 10)) VIRTUAL);
 CREATE INDEX IF NOT EXISTS mina_meetings_scheduled ON mina_meetings (scheduled_at);
-CREATE INDEX IF NOT EXISTS mina_tasks_status ON mina_tasks (status);
+-- (status, id): the filtered list reads in id order without sorting; created_day: trends count from the index
+CREATE INDEX IF NOT EXISTS mina_tasks_status ON mina_tasks (status, id);
+CREATE INDEX IF NOT EXISTS mina_tasks_created_day ON mina_tasks (created_day);
 CREATE INDEX IF NOT EXISTS mina_tasks_meeting ON mina_tasks (meeting_id);
 """
 
@@ -82,8 +85,9 @@ def _seed_rows(now: dt.datetime, created: str) -> tuple[list[tuple], list[tuple]
                          status, created, created))
     for i in range(1, SEED_TASKS + 1):
         due = (now + dt.timedelta(days=rng.randint(-30, 30))).strftime("%Y-%m-%d")
+        made = (now - dt.timedelta(hours=rng.randint(0, 60 * 24))).strftime("%Y-%m-%dT%H:%M:%SZ")
         tasks.append((i, f"Task {i}", "", rng.choice(TASK_STATUSES), rng.choice(PRIORITIES),
-                      rng.randint(1, SEED_MEETINGS), rng.choice(people), due, created, created))
+                      rng.randint(1, SEED_MEETINGS), rng.choice(people), due, made, made))
     return meetings, tasks
 
 
@@ -94,7 +98,8 @@ def _seed(db: Database) -> None:
     meetings, tasks = _seed_rows(now, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     with db.tx() as conn:
         conn.executemany("INSERT INTO mina_meetings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meetings)
-        conn.executemany("INSERT INTO mina_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tasks)
+        conn.executemany("INSERT INTO mina_tasks (id, title, description, status, priority, meeting_id, assignee, "
+                         "due_date, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tasks)
 
 
 def _meeting(row: Any, task_count: int) -> dict[str, Any]:
@@ -292,8 +297,8 @@ def build(cfg: SandboxConfig, db: Database) -> Starlette:
         rows = db.query("SELECT substr(scheduled_at, 1, 10) AS day, COUNT(*) AS n, SUM(duration_minutes) AS minutes "
                         "FROM mina_meetings WHERE scheduled_at >= ? AND scheduled_at < ? GROUP BY day",
                         (first.isoformat(), (today + dt.timedelta(days=1)).isoformat()))
-        created = db.query("SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS n FROM mina_tasks "
-                           "WHERE created_at >= ? GROUP BY day", (first.isoformat(),))
+        created = db.query("SELECT created_day AS day, COUNT(*) AS n FROM mina_tasks "
+                           "WHERE created_day >= ? GROUP BY created_day", (first.isoformat(),))
         meetings_by_day = {r["day"]: (r["n"], r["minutes"] or 0) for r in rows}
         tasks_by_day = {r["day"]: r["n"] for r in created}
         series = []

@@ -116,6 +116,7 @@ def test_trends_has_one_entry_per_day(client):
     dates = [d["date"] for d in body["series"]]
     assert dates == sorted(dates)
     assert sum(d["meetings"] for d in body["series"]) > 0
+    assert sum(d["tasks_created"] for d in body["series"]) > 0
     assert client.get("/mina/api/analytics/trends", params={"days": 366}).status_code == 400
 
 
