@@ -13,7 +13,8 @@ spec's code: a rejection passes, an acceptance fails the request.
 
 Custom metrics: ``signature_generation_duration``, ``signature_verification_duration``
 and ``decryption_duration`` (ms, client-side crypto cost), ``invalid_signature_rejected``
-and ``response_signature_valid`` (Rates), ``nonce_collisions`` (Counter, must stay 0).
+``response_signature_valid`` and ``tampered_response_detected`` (Rates: a response with one
+changed byte must fail verification), ``nonce_collisions`` (Counter, must stay 0).
 
     locust -f locustfiles/tribble_signing.py --headless      # profile signing-load
 """
@@ -23,12 +24,12 @@ from __future__ import annotations
 import json
 import time
 
-from _tribble import TribbleUser, error_is
+from _tribble import API_SECRET, TribbleUser, error_is
 from locust import task
 
 from loadlib import Counter, Rate, Trend, check
 from loadlib.profiles import default_profile
-from loadlib.protocols import new_nonce
+from loadlib.protocols import new_nonce, verify_response
 from loadlib.users import Reply
 
 default_profile("signing-load")
@@ -39,6 +40,7 @@ decryption_duration = Trend("decryption_duration", time=True)
 invalid_signature_rejected = Rate("invalid_signature_rejected")
 response_signature_valid = Rate("response_signature_valid")
 nonce_collisions = Counter("nonce_collisions")
+tampered_response_detected = Rate("tampered_response_detected")
 
 STALE_BY_S = 301 + 300  # well outside the ±300 s window
 _seen_nonces: set[str] = set()  # this process's nonces in the server's 600 s memory
@@ -80,12 +82,20 @@ class TribbleSigning(TribbleUser):
     @task(6)
     def valid_encrypted(self) -> None:
         body = self._payload()
-        r = self.signed("POST", "/signed/echo?status=201", json=body, encrypt=True, nonce=self._fresh_nonce(),
+        nonce = self._fresh_nonce()
+        r = self.signed("POST", "/signed/echo?status=201", json=body, encrypt=True, nonce=nonce,
                         name="POST /signed/echo (encrypted)", expect=(201,))
         _record(r)
         check(r, {"valid signature accepted": lambda r: r.status == 201,
                   "response signature valid": lambda r: r.error != "response_signature_invalid",
                   "decrypted body round-trips": lambda r: r.json == body})
+        if r.ok:
+            # the seed's "tampered response": one changed byte must break the signature
+            raw = bytes(r.response.content or b"")
+            tampered = raw[:-2] + (b"A" if raw[-2:-1] != b"A" else b"B") + raw[-1:]
+            detected = not verify_response(API_SECRET.value, r.status, nonce, r.headers, tampered)
+            tampered_response_detected.add(detected)
+            check(r, {"tampered response detected": lambda r: detected})
         if r.status == 409:
             nonce_collisions.add(1)
 
