@@ -22,6 +22,7 @@ _MODULES = (
     "arrival",  # open-model arrival-rate executors
     "cluster",  # master/worker: lost workers logged, users rebalanced, run marked partial
     "metrics",  # request/user events -> registry; worker -> master deltas
+    "faults",  # request timeouts, short bodies, error kinds' helpers, secrets redacted from logs/errors
     "thresholds",  # evaluation every 2 s, abortOnFail, exit codes
     "workload",  # workload environment variables, validated before traffic
     "efficiency",  # generator CPU watch: warn when latencies stop being trustworthy

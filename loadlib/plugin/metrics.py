@@ -2,7 +2,7 @@
 
 Built-ins (k6 names): ``http_reqs``, ``http_req_duration``, ``http_req_failed``
 (tags: name, method, status, scenario, expected_response, plus error_kind on
-failures), ``iterations`` and ``iteration_duration`` (one task execution is one
+failures: ``loadlib.faults.kinds.classify``, e.g. timeout, reset, http_5xx), ``iterations`` and ``iteration_duration`` (one task execution is one
 iteration), ``vus``, ``vus_max``, ``data_sent`` (request body bytes),
 ``data_received`` (response body bytes), ``checks``, ``dropped_iterations``.
 Exceptions escaping a task are logged by Locust, counted in ``script_errors``
@@ -37,6 +37,7 @@ from typing import Any, cast
 
 from gevent import getcurrent
 
+from loadlib.faults.kinds import classify
 from loadlib.metrics import MetricType, Registry, ValueKind, current_registry, set_default_tags_provider
 from loadlib.metrics.aggregate import MergedAggregate
 from loadlib.metrics.snapshot import Snapshot
@@ -195,7 +196,7 @@ def on_request(request_type: str, name: str, response_time: float, response_leng
             ("expected_response", "true"), ("method", request_type), ("name", name), ("scenario", sc),
             ("status", status))
     else:
-        tags = (("error_kind", type(exception).__name__), ("expected_response", "false"), ("method", request_type),
+        tags = (("error_kind", classify(exception, response)), ("expected_response", "false"), ("method", request_type),
                 ("name", name), ("scenario", sc), ("status", status))
     add(reqs, 1.0, tags)
     add(duration, float(response_time or 0.0), tags)

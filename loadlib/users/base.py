@@ -27,6 +27,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from loadlib.data import DataStream
+from loadlib.faults import deadline
+from loadlib.faults.kinds import HTTP_4XX, HTTP_5XX, classify
 from loadlib.protocols import (
     DecryptError,
     TokenClaims,
@@ -46,6 +48,8 @@ Validator = Callable[[Reply], "str | None"]
 UNSIGNED_ERRORS = frozenset({"missing_signature", "unknown_key", "not_found", "method_not_allowed"})
 SIGNATURE_INVALID = "response_signature_invalid"
 DECRYPT_FAILED = "decrypt_failed"
+
+STATUS_KINDS = (HTTP_4XX, HTTP_5XX)
 
 _COUNTERS: dict[str, itertools.count[int]] = {}
 
@@ -128,15 +132,18 @@ class WorkloadMixin:
     def request_json(self, method: str, path: str, *, json: Any = None, body: bytes | None = None,
                      headers: Mapping[str, str] | None = None, name: str | None = None,
                      expect: Collection[int] = (200, 201), validate: Validator | None = None,
-                     allow_redirects: bool = True, tags: Mapping[str, str] | None = None) -> Reply:
-        """One JSON request; success iff status in ``expect`` and ``validate`` returns None.
+                     allow_redirects: bool = True, tags: Mapping[str, str] | None = None,
+                     timeout: float | None = None) -> Reply:
+        """One JSON request; success iff status in ``expect``, the body parses and ``validate`` returns None.
 
-        ``tags`` ride on the request event's ``context`` (k6's per-request ``tags``).
+        ``tags`` ride on the request event's ``context`` (k6's per-request ``tags``). ``timeout``
+        (seconds) bounds the whole request, body included (k6's ``timeout``); default: the run's
+        ``httpTimeout`` (the user's ``network_timeout``).
         """
         payload = body if body is not None else (None if json is None else jsonlib.dumps(json).encode())
         h = {"Content-Type": "application/json", "Accept": "application/json"} if payload is not None else {}
         h.update(headers or {})
-        return self._send(method, path, payload, h, name, expect, validate, allow_redirects, None, tags)
+        return self._send(method, path, payload, h, name, expect, validate, allow_redirects, None, tags, timeout)
 
     def signed_request(self, method: str, path: str, *, key: str, secret: str, json: Any = None,
                        body: bytes | None = None, headers: Mapping[str, str] | None = None,
@@ -144,7 +151,7 @@ class WorkloadMixin:
                        validate: Validator | None = None, encrypt: bool = False, verify: bool = True,
                        timestamp: int | str | None = None, nonce: str | None = None,
                        tamper: Callable[[dict[str, str], bytes], tuple[dict[str, str], bytes]] | None = None,
-                       tags: Mapping[str, str] | None = None) -> Reply:
+                       tags: Mapping[str, str] | None = None, timeout: float | None = None) -> Reply:
         """A signed request (specs/signing.md §1) with response verification and decryption.
 
         ``timestamp``/``nonce`` are injectable (stale timestamps, reused nonces); ``tamper``
@@ -169,15 +176,18 @@ class WorkloadMixin:
         if tamper is not None:
             h, payload = tamper(h, payload)
         crypto = _Crypto(secret=secret, nonce=nonce, encrypt=encrypt, verify=verify, sign_ms=sign_ms)
-        return self._send(method, full, payload or None, h, name, expect, validate, True, crypto, tags)
+        return self._send(method, full, payload or None, h, name, expect, validate, True, crypto, tags, timeout)
 
     def _send(self, method: str, path: str, payload: bytes | None, headers: dict[str, str], name: str | None,
               expect: Collection[int], validate: Validator | None, allow_redirects: bool,
-              crypto: _Crypto | None, tags: Mapping[str, str] | None = None) -> Reply:
+              crypto: _Crypto | None, tags: Mapping[str, str] | None = None,
+              timeout: float | None = None) -> Reply:
         label = name or f"{method.upper()} {path}"
         extra = {"context": dict(tags)} if tags else {}
-        with self.client.request(method.upper(), self.url(path), name=label, data=payload, headers=headers,
-                                 catch_response=True, allow_redirects=allow_redirects, **extra) as resp:
+        with deadline(timeout if timeout is not None else getattr(self, "network_timeout", None)):
+            cm = self.client.request(method.upper(), self.url(path), name=label, data=payload, headers=headers,
+                                     catch_response=True, allow_redirects=allow_redirects, **extra)
+        with cm as resp:
             status = int(getattr(resp, "status_code", 0) or 0)
             raw = resp.content or b""
             rheaders = _headers_of(resp)
@@ -188,14 +198,20 @@ class WorkloadMixin:
             if crypto is not None:
                 body, error, timings = crypto.open(status, rheaders, raw)
             parsed = _parse_json(body)
+            wire = (getattr(resp, "request_meta", None) or {}).get("exception")
             if error is None and status == 0:
                 error = f"no response: {getattr(resp, 'error', None) or 'connection failed'}"
+            elif error is None and wire is not None and classify(wire, status=status) not in STATUS_KINDS:
+                # the body failed on the wire after a status line (deadline, reset, short body): a failure
+                error = f"{classify(wire, status=status)}: {wire}"
             elif error is None and status not in expect:
                 code = parsed.get("error") if isinstance(parsed, dict) else None
                 error = f"unexpected status {status}" + (f" ({code})" if code else "") + \
                     f"; expected {'/'.join(map(str, expect))}"
             reply = Reply(status=status, body=body, headers=rheaders, ok=error is None, json=parsed,
                           error=error, elapsed_ms=elapsed, response=resp, timings=timings)
+            if error is None and parsed is None and body and _says_json(rheaders, headers):
+                error = f"bad_body: invalid JSON ({len(body)} bytes)"
             if error is None and validate is not None:
                 error = validate(reply)
             if error is None:
@@ -205,6 +221,13 @@ class WorkloadMixin:
                 reply = Reply(status=status, body=body, headers=rheaders, ok=False, json=parsed, error=error,
                               elapsed_ms=elapsed, response=resp, timings=timings)
             return reply
+
+
+def _says_json(response_headers: Mapping[str, str], request_headers: Mapping[str, str]) -> bool:
+    """The response claims JSON, or the request asked for it."""
+    ctype = response_headers.get("Content-Type") or response_headers.get("content-type") or ""
+    accept = request_headers.get("Accept") or request_headers.get("accept") or ""
+    return "json" in ctype.lower() or "json" in accept.lower()
 
 
 class _Crypto:

@@ -1,0 +1,134 @@
+"""Keep secrets out of everything a run writes: logs, error messages, outputs, reports.
+
+    >>> reg = Secrets()
+    >>> reg.add("s3cr3t-value")
+    >>> reg.redact("signing with s3cr3t-value failed")
+    'signing with [REDACTED] failed'
+
+What counts as a secret:
+
+* every value registered with ``add()`` (the hub registers the resolved value of
+  every declared workload variable whose name looks secret, and loadlib's
+  protocol helpers may add per-run secrets such as webhook secrets);
+* the value of every environment variable whose name contains KEY, SECRET,
+  TOKEN or PASSWORD (so ``API_KEY``, ``API_SECRET``, ``WEBHOOK_SECRET``,
+  ``DB_PASSWORD``, ``GITHUB_TOKEN`` ...), read when the registry is built and on
+  ``refresh()``;
+* anything shaped like a JWT (three base64url segments, the first starting ``eyJ``);
+* the credentials of ``Authorization: ...`` / ``X-Api-Key: ...``-style header
+  text and ``"authorization": "..."`` in JSON-ish text.
+
+Values shorter than ``MIN_SECRET_LEN`` (4) are not registered: redacting "1"
+everywhere would wreck the output and protect nothing.
+``redact()`` is cheap on text that holds no secret (one regex pass for the
+patterns, one substring test per registered value).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+
+MASK = "[REDACTED]"
+MIN_SECRET_LEN = 4
+SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+# names that match the pattern but hold no secret (paths, toggles)
+_NOT_SECRET_NAMES = frozenset({"PYTHONHASHSEED", "SSH_AUTH_SOCK", "GPG_AGENT_INFO"})
+
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+# "Authorization: Bearer xyz", "X-Api-Key=xyz", "'authorization': 'Basic xyz'", "api_secret": "xyz"
+_HEADERS = (r"authorization|proxy-authorization|x-api-key|x-api-secret|api[_-]?key|api[_-]?secret"
+            r"|webhook[_-]?secret|secret|password|token|access[_-]?token|refresh[_-]?token|cookie|set-cookie")
+HEADER_VALUE = re.compile(
+    r"(?P<name>[\"']?(?:" + _HEADERS + r")[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<scheme>(?:Bearer|Basic|Token)\s+)?"
+    r"(?P<value>[^\s\"',;}]{4,})", re.IGNORECASE)
+
+
+def secret_names(environ: Mapping[str, str]) -> list[str]:
+    """Environment variable names whose values are treated as secrets."""
+    return [n for n in environ if SECRET_NAME.search(n) and n not in _NOT_SECRET_NAMES]
+
+
+class Secrets:
+    """A registry of secret values and the ``redact`` function over it (thread- and greenlet-safe)."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._values: tuple[str, ...] = ()
+        for v in values:
+            self.add(v)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self._values
+
+    def add(self, value: object) -> None:
+        """Register one secret value (ignored when shorter than ``MIN_SECRET_LEN``)."""
+        text = str(value) if value is not None else ""
+        if len(text) < MIN_SECRET_LEN or text in self._values:
+            return
+        with self._lock:
+            # longest first, so a secret that contains another is masked whole
+            self._values = tuple(sorted({*self._values, text}, key=len, reverse=True))
+
+    def add_environ(self, environ: Mapping[str, str] | None = None) -> None:
+        """Register the value of every environment variable whose name looks secret."""
+        environ = os.environ if environ is None else environ
+        for name in secret_names(environ):
+            self.add(environ[name])
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced by ``[REDACTED]``."""
+        if not text:
+            return text
+        for v in self._values:
+            if v in text:
+                text = text.replace(v, MASK)
+        if "eyJ" in text:
+            text = JWT.sub(MASK, text)
+        if _maybe_header(text):
+            text = HEADER_VALUE.sub(_mask_header, text)
+        return text
+
+
+_HEADER_HINTS = ("uthoriz", "key", "secret", "password", "token", "ookie", "KEY", "SECRET", "TOKEN", "PASSWORD")
+
+
+def _maybe_header(text: str) -> bool:
+    return any(h in text for h in _HEADER_HINTS)
+
+
+def _mask_header(m: re.Match[str]) -> str:
+    value = m.group("value")
+    if value == MASK or value.startswith("[REDACTED"):
+        return m.group(0)
+    return f"{m.group('name')}{m.group('scheme') or ''}{MASK}"
+
+
+_REGISTRY: Secrets | None = None
+
+
+def registry() -> Secrets:
+    """The process's registry (built on first use from the environment)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Secrets()
+        _REGISTRY.add_environ()
+    return _REGISTRY
+
+
+def add_secret(value: object) -> None:
+    """Register a secret with the process's registry (e.g. a webhook secret a workload generates)."""
+    registry().add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret, JWT and credential header value masked.
+
+        >>> redact("Authorization: Bearer abc.def-ghi")
+        'Authorization: Bearer [REDACTED]'
+    """
+    return registry().redact(text)
