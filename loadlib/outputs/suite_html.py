@@ -40,7 +40,7 @@ td.met{background:#dcfce7;color:#166534;font-weight:600;text-align:center}
 td.missed{background:#fee2e2;color:#991b1b;font-weight:600;text-align:center}
 td.none{background:#f3f4f6;color:#6b7280;text-align:center}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:#fff;border:1px solid #e5e7eb;padding:10px 14px;min-width:140px}
-.card b{display:block;font-size:20px}.card span{font-size:12px;color:#6b7280}
+.card b{display:block;font-size:20px}.card b .badge{font-size:15px;padding:3px 10px}.card span{font-size:12px;color:#6b7280}
 ul.fails{margin:0;padding-left:18px}footer{color:#6b7280;font-size:12px;margin-top:24px}
 """
 _SLO_LABELS = {"p50_met": "p50", "p95_met": "p95", "p99_met": "p99", "error_rate_met": "error rate"}
