@@ -1,9 +1,10 @@
 """Tribble 02 - payment processing (seed 000, 02_payment_load_test.js).
 
-Traffic mix per iteration: 90% small payments (100-500), 5% large (5000-50000),
-5% retries that resend an earlier payment with its idempotency key. Every
-payment is followed by a transaction status check and a balance inquiry; one
-in ten is reversed. All calls are signed (API_KEY/API_SECRET) and every
+Traffic mix: 90% small payments (100-500), 5% large (5000-50000), 5% retries
+that resend an earlier payment with its idempotency key, exactly, in seeded
+shuffled blocks of 20 per user (a retry early in every block, so even a short
+run exercises idempotency). Every payment is followed by a transaction status
+check and a balance inquiry; one in ten is reversed. All calls are signed (API_KEY/API_SECRET) and every
 response signature is verified.
 
 Custom metrics: ``payment_duration`` (ms), ``payment_success_rate``,
@@ -19,7 +20,7 @@ from _tribble import TribbleUser
 from locust import task
 
 from loadlib import Counter, Rate, Trend, check
-from loadlib.data import PAYMENT_MIX
+from loadlib.data import PAYMENT_MIX, AmountBand
 from loadlib.profiles import default_profile
 
 default_profile("payments-load")
@@ -40,6 +41,19 @@ class TribblePayments(TribbleUser):
         payment_retries.add(0)
         self.wallet_id = self.new_wallet("USD", balance=WALLET_BALANCE)
         self.history: list[tuple[str, dict, str]] = []  # (idempotency key, body, transaction id)
+        self.plan: list[AmountBand] = []
+        self.paid = 0
+        self.reverse_at = self.data.random.randint(1, 5)  # one payment in ten is reversed
+
+    def _next_band(self) -> AmountBand:
+        """The next band of this user's 90/5/5 mix: blocks of 18 small, 1 large, 1 retry (2nd-4th)."""
+        if not self.plan:
+            small, large, retry = PAYMENT_MIX.bands
+            block = [small] * 18 + [large]
+            self.data.random.shuffle(block)
+            block.insert(self.data.random.randint(1, 3), retry)
+            self.plan = block
+        return self.plan.pop(0)
 
     def _pay(self, key: str, body: dict, band: str):  # noqa: ANN202
         r = self.signed("POST", "/payments", json=body, headers={"Idempotency-Key": key},
@@ -65,7 +79,7 @@ class TribblePayments(TribbleUser):
         if self.wallet_id is None:
             self.wallet_id = self.new_wallet("USD", balance=WALLET_BALANCE)
             return
-        band = PAYMENT_MIX.band(self.data.random)
+        band = self._next_band()
         if band.label == "retry" and self.history:
             self._retry(band.label)
             return
@@ -86,7 +100,8 @@ class TribblePayments(TribbleUser):
         bal = self.signed("GET", f"/wallets/{self.wallet_id}/balance", name="GET /wallets/{id}/balance",
                           expect=(200,))
         check(bal, {"balance is a number": lambda r: isinstance(r.get("balance"), int | float)})
-        if self.data.chance(0.10):
+        self.paid += 1
+        if self.paid % 10 == self.reverse_at:
             rev = self.signed("POST", f"/payments/{txn}/reverse", json={"reason": "load test reversal"},
                               name="POST /payments/{id}/reverse", expect=(200,))
             check(rev, {"reversed": lambda r: r.get("status") == "reversed"})

@@ -1,6 +1,7 @@
 """Tribble 07 - realistic end-to-end workflows (seed 000, 07_realistic_scenario.js).
 
-Four workflows, picked evenly, with 1-3 s think time between API calls
+Four workflows, taken in turn (each user starts at a different one, so every
+workflow runs from the first iteration on), with 1-3 s think time between API calls
 (scaled by --time-scale):
 
 1. user payment: register -> verify -> log in -> create wallet -> add payment method ->
@@ -71,6 +72,17 @@ class _Workflow:
 
 
 class TribbleRealistic(TribbleUser):
+    WORKFLOWS = ("user_payment", "merchant_settlement", "dispute_resolution", "subscription_lifecycle")
+
+    def on_start(self) -> None:
+        self.turn = self.user_index
+
+    @task
+    def next_workflow(self) -> None:
+        name = self.WORKFLOWS[self.turn % len(self.WORKFLOWS)]
+        self.turn += 1
+        getattr(self, name)()
+
     def _login_steps(self, wf: _Workflow) -> object | None:
         reg = wf.step("register", self._register)
         if reg is None:
@@ -92,7 +104,6 @@ class TribbleRealistic(TribbleUser):
         return self.with_jwt("POST", "/payments", json=body, name="POST /payments", expect=(201,),
                              headers={"Idempotency-Key": self.data.idempotency_key()})
 
-    @task
     def user_payment(self) -> None:
         wf = _Workflow(self, "user_payment")
         if self._login_steps(wf):
@@ -112,7 +123,6 @@ class TribbleRealistic(TribbleUser):
                 "GET", f"/payments/{txn}/receipt", name="GET /payments/{id}/receipt", expect=(200,)))
         wf.finish()
 
-    @task
     def merchant_settlement(self) -> None:
         wf = _Workflow(self, "merchant_settlement")
         who = self._login_steps(wf)
@@ -133,7 +143,6 @@ class TribbleRealistic(TribbleUser):
                 else "settlement schedule misses transactions"))
         wf.finish()
 
-    @task
     def dispute_resolution(self) -> None:
         wf = _Workflow(self, "dispute_resolution")
         pay = wf.step("make payment", lambda: self.signed(
@@ -165,7 +174,6 @@ class TribbleRealistic(TribbleUser):
             validate=lambda r: None if r.get("status") == "paid_out" else "refund not paid out"))
         wf.finish()
 
-    @task
     def subscription_lifecycle(self) -> None:
         wf = _Workflow(self, "subscription_lifecycle")
         plan = wf.step("create plan", lambda: self.signed(

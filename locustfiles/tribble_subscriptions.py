@@ -66,10 +66,11 @@ class TribbleSubscriptions(TribbleUser):
         if batch.ok and processed and batch.elapsed_ms > 0:
             batch_throughput.add(processed / (batch.elapsed_ms / 60_000.0))
         check(batch, {"batch processed": lambda r: r.status == 200 and isinstance(r.get("processed"), int)})
-        for sub_id in mine:
-            self._settle(sub_id)
+        cancel = self.data.random.randrange(len(mine)) if mine else -1
+        for i, sub_id in enumerate(mine):
+            self._settle(sub_id, cancel=i == cancel)
 
-    def _settle(self, sub_id: str) -> None:
+    def _settle(self, sub_id: str, *, cancel: bool) -> None:
         r = self.signed("GET", f"/subscriptions/{sub_id}", name="GET /subscriptions/{id}", expect=(200,))
         check(r, {"subscription readable": lambda r: r.get("subscription_id") == sub_id})
         if r.get("status") == "past_due":
@@ -87,7 +88,7 @@ class TribbleSubscriptions(TribbleUser):
                 dunning_notices.add(1)
             retry_success_rate.add(recovered)
             check(r, {"failed charge recovered by retries": lambda _: recovered})
-        if self.data.chance(0.2):
+        if cancel:
             c = self.signed("POST", f"/subscriptions/{sub_id}/cancel", name="POST /subscriptions/{id}/cancel",
                             expect=(200,))
             check(c, {"cancelled": lambda r: r.get("status") == "canceled"})

@@ -225,7 +225,7 @@ WORKLOADS = (
              users=6),
     Workload("locustfiles/flash_sale.py", ("POST /order",),
              ("orders_accepted", "orders_rejected", "rate_limited", "oversold_orders", "order_latency",
-              "orders_confirmed")),
+              "orders_confirmed"), users=8),
     Workload("locustfiles/rsolv_onboarding.py", ("POST /api/v1/customers/onboard",),
              ("onboarding_success", "onboarding_duration", "rate_limit_hits"), users=20),
     Workload("locustfiles/rsolv_credentials.py", ("POST /api/v1/credentials/exchange",),
