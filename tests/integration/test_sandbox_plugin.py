@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -144,3 +145,22 @@ def test_ctrl_c_keeps_the_sandbox_until_users_stop_then_stops_it(tmp_path, locus
     assert "Connection refused" not in output, output[-3000:]
     assert json.loads((tmp_path / "host.json").read_text())["ok"] > 10
     assert gone(url)
+
+
+def test_a_sandbox_that_does_not_start_in_time_is_a_clear_error_and_is_killed(tmp_path):
+    # in a child interpreter: importing the hub imports locust (gevent patching), which pytest must not
+    script = (
+        "import loadlib.plugin.sandbox as s\n"
+        "from loadlib.errors import LoadlibError\n"
+        "p = s.SandboxProcess(timeout_s=0.01)\n"
+        "try:\n"
+        "    p.start()\n"
+        "except LoadlibError as e:\n"
+        "    print('ERROR:', e)\n"
+        "print('GONE:', p.proc is None)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=child_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert "ERROR: the embedded sandbox did not start within 0 s" in result.stdout, result.stdout + result.stderr
+    assert "pass --host to test another target" in result.stdout
+    assert "GONE: True" in result.stdout
