@@ -42,6 +42,7 @@ from loadlib.metrics import MetricType, Registry, ValueKind, current_registry, s
 from loadlib.metrics.aggregate import MergedAggregate
 from loadlib.metrics.snapshot import Snapshot
 from loadlib.plugin import state
+from loadlib.plugin.handshake import hello_until_answered
 from loadlib.results import TimelinePoint
 from loadlib.shapes.progress import iteration_completed
 
@@ -89,6 +90,7 @@ class _Hub:
         self.vus_max = 0
         self.greenlets: list[Any] = []
         self.finished = False
+        self.configured = False  # a worker got the master's config (see handshake)
         self.final_report: dict[str, bool] = {}  # master: worker -> its last delta came after its users stopped
 
 
@@ -342,6 +344,7 @@ def _on_hello(environment: Any, msg: Any, **_: Any) -> None:
 
 def _on_config(environment: Any, msg: Any, **_: Any) -> None:
     h = hub()
+    h.configured = True
     data = msg.data or {}
     for name, keep in (data.get("windows") or {}).items():
         h.registry.track_window(name, float(data.get("horizon_s") or TIMELINE_HORIZON_S), bool(keep))
@@ -443,7 +446,7 @@ def on_init(environment: Any, **_: Any) -> None:
     if h.role == "worker":
         # Ask once our handler exists: a message sent on worker_connect could arrive before it.
         environment.runner.register_message(CONFIG_MESSAGE, _on_config)
-        environment.runner.send_message(HELLO_MESSAGE, None)
+        hello_until_answered(environment.runner, HELLO_MESSAGE, lambda: hub().configured)
     elif h.role == "master":
         environment.runner.register_message(HELLO_MESSAGE, _on_hello)
     # Registered now (after every hub module): quitting fires in reverse, so this runs before reports.
