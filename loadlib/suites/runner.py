@@ -195,7 +195,9 @@ class SuiteRunner:
                 # the entry (same process group) usually got the Ctrl-C too: give it time to write its reports
                 self.interrupted = True
                 self._stop_child(first_wait_s=2.0)
-                code = self.proc.returncode if self.proc.returncode is not None else exitcodes.EXTERNAL_ABORT
+                code = self.proc.returncode
+                if code is None or code < 0 or code == 1:
+                    code = exitcodes.EXTERNAL_ABORT  # stopped before its own handler could say so (k6: 105)
             finally:
                 if self.proc.poll() is None:
                     self._stop_child()
