@@ -33,6 +33,7 @@ log = logging.getLogger("loadlib.arrival")
 HELLO, CONFIG, SPLIT = "loadlib_arrival_hello", "loadlib_arrival_config", "loadlib_arrival_split"
 REPORT_KEY = "loadlib_arrival"
 MEMBERSHIP_POLL_S = 0.5
+SILENT_S = 2.0  # Locust workers send a heartbeat every second
 
 
 def add_arguments(parser: Any) -> None:
@@ -63,6 +64,7 @@ class _Ctx:
     poller: Any = None
     summarized: bool = False
     warned: set[str] = field(default_factory=set)  # master: scenarios whose drops were announced
+    heard: dict[str, float] = field(default_factory=dict)  # master: worker id -> last heartbeat (monotonic)
 
 
 def _role(runner: Any) -> str:
@@ -212,22 +214,33 @@ def _init_master(environment: Any, runner: Any, ctx: _Ctx, classes: dict[str, li
                             "(executor=%s scenario=%s; active VUs summed over the workers)", m.active,
                             s.executor, name)
 
+    def on_heartbeat(client_id: str, **_: Any) -> None:
+        ctx.heard[client_id] = time.monotonic()
+
     runner.register_message(HELLO, on_hello)
     if ctx.scenarios:
+        environment.events.heartbeat_sent.add_listener(on_heartbeat)
         environment.events.test_start.add_listener(on_test_start)
         environment.events.test_stop.add_listener(on_test_stop)
         environment.events.worker_report.add_listener(on_worker_report)
 
 
-def _live_workers(runner: Any) -> tuple[str, ...]:
-    """Workers that share the rate: the live ones that run users (all live ones before any has users).
+def _live_workers(runner: Any, members: tuple[str, ...], heard: dict[str, float]) -> tuple[str, ...]:
+    """Workers that share the rate from now on.
 
-    A worker that joins mid-run gets users only when Locust re-dispatches (``--enable-rebalancing``,
-    or the shape's next change); until then it must not own starts it has no VU for.
+    A member stays one while it is live (ready, spawning or running) and heard from (a
+    heartbeat within ``SILENT_S``: Locust itself waits ~5 s before calling a killed worker
+    missing, and its share of the starts would be lost meanwhile). A worker that joins
+    mid-run becomes one once it runs users: it gets them only when Locust re-dispatches
+    (``--enable-rebalancing``, or the shape's next change), and must not own starts it has
+    no VU for. At test start (no members yet) every live worker is one.
     """
+    now = time.monotonic()
     nodes = runner.clients.ready + runner.clients.spawning + runner.clients.running
-    with_users = [n for n in nodes if sum((n.user_classes_count or {}).values()) > 0]
-    return tuple(sorted((n.id for n in (with_users or nodes)), key=runner.get_worker_index))
+    keep = [n.id for n in nodes
+            if now - heard.get(n.id, now) <= SILENT_S
+            and (not members or n.id in members or sum((n.user_classes_count or {}).values()) > 0)]
+    return tuple(sorted(keep, key=runner.get_worker_index))
 
 
 def _resplit(runner: Any, ctx: _Ctx, first: bool = False) -> None:
@@ -235,7 +248,7 @@ def _resplit(runner: Any, ctx: _Ctx, first: bool = False) -> None:
     from loadlib.arrival.split import RESPLIT_MARGIN_S, Assignment, plan
 
     assert ctx.t0_wall is not None
-    members = _live_workers(runner)
+    members = _live_workers(runner, () if first else ctx.members, ctx.heard)
     if members == ctx.members and not first:
         return
     effective = float("-inf") if first else time.time() - ctx.t0_wall + RESPLIT_MARGIN_S

@@ -75,8 +75,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-def locustfile(tmp_path: Path, *classes: tuple[str, str]) -> Path:
-    return write(tmp_path, "lf.py", "\n".join(LOCUSTFILE.format(name=n, path=p) for n, p in classes))
+def locustfile(tmp_path: Path, *classes: tuple[str, str], name: str = "lf.py") -> Path:
+    return write(tmp_path, name, "\n".join(LOCUSTFILE.format(name=n, path=p) for n, p in classes))
 
 
 def summary(output: str, scenario: str) -> dict[str, float]:
@@ -238,10 +238,17 @@ def test_master_with_two_workers_gives_the_same_total_rate(tmp_path: Path, targe
     port = free_port()
     env = child_env()
     worker = [LOCUST, "-f", str(lf), "--worker", "--master-port", str(port)]
+    # one process with the same profile, at the same time, against a twin path of the same target
+    solo_lf = locustfile(tmp_path, ("Dist", "solo"), name="solo.py")
+    solo: dict[str, subprocess.CompletedProcess[str]] = {}
+    t = threading.Thread(target=lambda: solo.update(r=run_locust(
+        ["-f", str(solo_lf), "--headless", "--host", target.url, "--load-profile", str(profile)], timeout=90)))
     with process(worker, env=env, log=tmp_path / "w1.log"), process(worker, env=env, log=tmp_path / "w2.log"):
+        t.start()
         r = run_locust(["-f", str(lf), "--master", "--headless", "--expect-workers", "2",
                         "--master-bind-port", str(port), "--host", target.url, "--load-profile", str(profile)],
                        timeout=120)
+        t.join(100)
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-3000:]
     arrivals = target.arrivals("/work/dist")
@@ -255,9 +262,8 @@ def test_master_with_two_workers_gives_the_same_total_rate(tmp_path: Path, targe
         assert abs(got - 50) <= 3, (half, got)
     gaps = sorted(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
     assert gaps[len(gaps) // 2] == pytest.approx(0.01, abs=0.003)
-    # one process with the same profile: same total
-    r1 = run_locust(["-f", str(lf), "--headless", "--host", target.url, "--load-profile", str(profile)], timeout=90)
-    assert summary(r1.stdout + r1.stderr, "spread")["started"] == 600
+    assert summary(solo["r"].stdout + solo["r"].stderr, "spread")["started"] == 600
+    assert abs(len(target.arrivals("/work/solo")) - len(arrivals)) <= 6
 
 
 def test_rate_is_resplit_when_a_worker_joins(tmp_path: Path, target: Target) -> None:
@@ -337,3 +343,53 @@ def test_latency_from_schedule_shows_a_slow_target_in_the_percentiles(tmp_path: 
     assert corrected["p(95)"] > 1500  # what a user arriving on schedule waited: the backlog shows
     assert corrected["max"] > 3 * measured["max"]
     assert m["iteration_schedule_lag"]["p(95)"] > 1000
+
+
+def test_survivor_takes_the_whole_rate_when_a_worker_is_killed(tmp_path: Path, target: Target) -> None:
+    lf = write(tmp_path, "lf.py", '''
+        import os
+        from locust import FastHttpUser, task, constant
+        import loadlib  # noqa: F401
+
+        class Stay(FastHttpUser):
+            wait_time = constant(0)
+
+            @task
+            def work(self):
+                self.client.get("/work/stay/" + os.environ["WORKER_TAG"])
+    ''')
+    profile = write(tmp_path, "p.toml", '''
+        [scenarios.survive]
+        executor = "constant-arrival-rate"
+        exec = "Stay"
+        rate = 60
+        duration = "12s"
+        preAllocatedVUs = 4
+        maxVUs = 40
+    ''')
+    target.delay(10)
+    port = free_port()
+    worker = [LOCUST, "-f", str(lf), "--worker", "--master-port", str(port)]
+    master = ["-f", str(lf), "--master", "--headless", "--expect-workers", "2", "--master-bind-port", str(port),
+              "--host", target.url, "--load-profile", str(profile)]
+    with process(worker, env=child_env(WORKER_TAG="w1"), log=tmp_path / "w1.log"), \
+            process(worker, env=child_env(WORKER_TAG="w2"), log=tmp_path / "w2.log") as doomed:
+        result: dict[str, subprocess.CompletedProcess[str]] = {}
+        t = threading.Thread(target=lambda: result.update(m=run_locust(master, timeout=90,
+                                                                         env=child_env(WORKER_TAG="m"))))
+        t.start()
+        first = target.wait_first("/work/stay/")
+        time.sleep(max(0.0, first + 3.0 - time.time()))
+        doomed.kill()
+        killed = time.time()
+        t.join(100)
+    out = result["m"].stdout + result["m"].stderr
+    assert result["m"].returncode == 0, out[-3000:]
+    assert "arrival rate re-split over 1 worker(s)" in out
+    w1, w2 = target.arrivals("/work/stay/w1"), target.arrivals("/work/stay/w2")
+    assert not [t for t in w2 if t > killed + 0.2]
+    # before the kill both carry half; once the master noticed (~2-4 s), the survivor carries it all
+    assert abs(count_between(w1, first + 1, first + 3) - count_between(w2, first + 1, first + 3)) <= 6
+    for sec in range(int(killed - first) + 5, 11):
+        got = count_between(w1, first + sec + 0.01, first + sec + 1.01)
+        assert abs(got - 60) <= 4, (sec, got)
