@@ -24,6 +24,10 @@ def _ms(value: Any) -> str:
     return f"{value:.1f} ms" if isinstance(value, int | float) and not isinstance(value, bool) else "–"
 
 
+def _observed(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else "no data"
+
+
 def render(result: SuiteResult) -> bytes:
     """The Markdown comment as UTF-8 bytes."""
     overall = "✅ PASS" if result.passed else "❌ FAIL"
@@ -45,7 +49,7 @@ def render(result: SuiteResult) -> bytes:
     failed = [(e.name, t) for e in result.entries for t in e.failed_thresholds]
     if failed:
         lines += ["", "**Failed thresholds**", ""]
-        lines += [f"- `{name}`: `{t.get('metric')}: {t.get('expression')}` (observed {t.get('observed')})"
+        lines += [f"- `{name}`: `{t.get('metric')}: {t.get('expression')}` (observed {_observed(t.get('observed'))})"
                   for name, t in failed]
     counts = result.counts()
     env = f", environment `{result.environment}`" if result.environment else ""

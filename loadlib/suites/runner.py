@@ -72,8 +72,9 @@ def collect(planned: PlannedEntry, folder: Path, exit_code: int | None, duration
     reports = planned.reports()
     slo = _read_json(folder / reports["slo"])
     result = _read_json(folder / reports["json"])
-    metrics = slo.get("metrics") if isinstance(slo.get("metrics"), dict) else {}
-    compliance = metrics.pop("slo_compliance", {}) if metrics else {}
+    raw = slo.get("metrics")
+    metrics: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    compliance = metrics.pop("slo_compliance", {}) or {}
     thresholds = tuple(
         {"metric": t.get("metric"), "expression": t.get("expression"), "ok": bool(t.get("ok")),
          "observed": t.get("observed")}
@@ -90,8 +91,8 @@ def collect(planned: PlannedEntry, folder: Path, exit_code: int | None, duration
 def headline(r: EntryResult) -> str:
     """One progress line's numbers: requests, throughput, error rate, p50/p95/p99."""
     m = r.metrics
-    rt = m.get("response_times") if isinstance(m.get("response_times"), dict) else {}
-    assert isinstance(rt, dict)
+    raw = m.get("response_times")
+    rt: dict[str, Any] = raw if isinstance(raw, dict) else {}
 
     def ms(k: str) -> str:
         v = rt.get(k)
@@ -99,9 +100,12 @@ def headline(r: EntryResult) -> str:
 
     if not m:
         return "no measurements"
-    rate = m.get("error_rate") or 0.0
-    return (f"{m.get('requests_total', 0)} req, {m.get('requests_per_second', 0):.1f} req/s, "
-            f"errors {float(rate) * 100:.2f}%, p50/p95/p99 {ms('p50')}/{ms('p95')}/{ms('p99')} ms")
+    rate = m.get("error_rate")
+    rps = m.get("requests_per_second")
+    errors = f"{rate * 100:.2f}%" if isinstance(rate, int | float) else "-"
+    throughput = f"{rps:.1f}" if isinstance(rps, int | float) else "-"
+    return (f"{m.get('requests_total', 0)} req, {throughput} req/s, "
+            f"errors {errors}, p50/p95/p99 {ms('p50')}/{ms('p95')}/{ms('p99')} ms")
 
 
 class SuiteRunner:
@@ -206,7 +210,9 @@ class SuiteRunner:
         self.say(f"[{planned.index + 1}/{n}] {e.name}: {r.verdict.upper()} (exit {code}) {headline(r)} "
                  f"in {r.duration_s:.1f} s")
         for t in r.failed_thresholds:
-            self.say(f"      threshold failed: {t['metric']}: {t['expression']} (observed {t['observed']})")
+            observed = t["observed"]
+            shown = f"{observed:.4g}" if isinstance(observed, int | float) else "no data"
+            self.say(f"      threshold failed: {t['metric']}: {t['expression']} (observed {shown})")
         if r.message:
             self.say(f"      {r.message}")
         return r
