@@ -336,8 +336,10 @@ class ArrivalRuntime:
 
     def attach(self, user: Any) -> VuHandle | None:
         """Make a starting Locust user a VU of one of its class's arrival scenarios (None: it runs closed-loop)."""
-        if not self.configured.is_set():
-            self.configured.wait(self.CONFIGURE_TIMEOUT_S)
+        if not self.configured.is_set() and not self.configured.wait(self.CONFIGURE_TIMEOUT_S):
+            logger.warning("no arrival-rate scenarios from the master after %.0f s: %s runs Locust's own loop",
+                           self.CONFIGURE_TIMEOUT_S, type(user).__name__)
+            return None
         candidates = self.by_class.get(type(user).__name__, [])
         if not candidates:
             return None

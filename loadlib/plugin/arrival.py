@@ -34,6 +34,7 @@ HELLO, CONFIG, SPLIT = "loadlib_arrival_hello", "loadlib_arrival_config", "loadl
 REPORT_KEY = "loadlib_arrival"
 MEMBERSHIP_POLL_S = 0.5
 SILENT_S = 2.0  # Locust workers send a heartbeat every second
+HELLO_RETRY_S = 1.0
 
 
 def add_arguments(parser: Any) -> None:
@@ -318,6 +319,8 @@ def _init_worker(environment: Any, runner: Any, ctx: _Ctx) -> None:
             runtime.assign(a)
 
     def on_config(environment: Any, msg: Any, **_: Any) -> None:
+        if runtime.configured.is_set():
+            return  # an answer to a repeated hello
         d = msg.data
         scenarios = [scenario_from_wire(s) for s in d["scenarios"]]
         ctx.scenarios = {s.name: s for s in scenarios}
@@ -342,7 +345,17 @@ def _init_worker(environment: Any, runner: Any, ctx: _Ctx) -> None:
     runner.register_message(CONFIG, on_config)
     runner.register_message(SPLIT, on_split)
     environment.events.report_to_master.add_listener(on_report)
-    runner.send_message(HELLO, {})
+
+    def hello_until_answered() -> None:
+        # a hello that reaches the master before its init listeners ran is dropped by Locust
+        # ("Unknown message type"), so repeat it; users wait for the answer (ArrivalRuntime.attach)
+        while not runtime.configured.is_set():
+            runner.send_message(HELLO, {})
+            runtime.configured.wait(HELLO_RETRY_S)
+
+    import gevent
+
+    gevent.spawn(hello_until_answered)
 
 
 # -- views -----------------------------------------------------------------------------------------------
