@@ -18,7 +18,7 @@ What counts as a secret:
 * the credentials of ``Authorization: ...`` / ``X-Api-Key: ...``-style header
   text and ``"authorization": "..."`` in JSON-ish text.
 
-Values shorter than ``MIN_SECRET_LEN`` (4) are not registered: redacting "1"
+Values shorter than ``MIN_SECRET_LEN`` (4; 8 for values found by variable name only) are not registered: redacting "1"
 everywhere would wreck the output and protect nothing.
 ``redact()`` is cheap on text that holds no secret (one regex pass for the
 patterns, one substring test per registered value).
@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 
 MASK = "[REDACTED]"
 MIN_SECRET_LEN = 4
+MIN_ENV_SECRET_LEN = 8  # found by name alone (SORT_KEY=name must not mask "name" everywhere)
 SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 # names that match the pattern but hold no secret (paths, toggles)
 _NOT_SECRET_NAMES = frozenset({"PYTHONHASHSEED", "SSH_AUTH_SOCK", "GPG_AGENT_INFO"})
@@ -58,6 +59,7 @@ class Secrets:
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._values: tuple[str, ...] = ()
+        self.version = 0  # bumped on every new secret (caches of redacted text key on it)
         for v in values:
             self.add(v)
 
@@ -73,15 +75,22 @@ class Secrets:
         with self._lock:
             # longest first, so a secret that contains another is masked whole
             self._values = tuple(sorted({*self._values, text}, key=len, reverse=True))
+            self.version += 1
 
     def add_environ(self, environ: Mapping[str, str] | None = None) -> None:
         """Register the value of every environment variable whose name looks secret."""
         environ = os.environ if environ is None else environ
         for name in secret_names(environ):
-            self.add(environ[name])
+            value = environ[name]
+            if len(value) >= MIN_ENV_SECRET_LEN and value.lower() not in ("true", "false", "none", "null"):
+                self.add(value)
 
-    def redact(self, text: str) -> str:
-        """``text`` with every secret replaced by ``[REDACTED]``."""
+    def redact(self, text: str, *, headers: bool = True) -> str:
+        """``text`` with every secret replaced by ``[REDACTED]``.
+
+        ``headers=False`` masks registered values and JWTs only (whole reports: their markup and
+        scripts may say ``token=`` or ``secret:`` innocently).
+        """
         if not text:
             return text
         for v in self._values:
@@ -89,7 +98,7 @@ class Secrets:
                 text = text.replace(v, MASK)
         if "eyJ" in text:
             text = JWT.sub(MASK, text)
-        if _maybe_header(text):
+        if headers and _maybe_header(text):
             text = HEADER_VALUE.sub(_mask_header, text)
         return text
 
@@ -125,10 +134,38 @@ def add_secret(value: object) -> None:
     registry().add(value)
 
 
-def redact(text: str) -> str:
+def redact(text: str, *, headers: bool = True) -> str:
     """``text`` with every known secret, JWT and credential header value masked.
 
         >>> redact("Authorization: Bearer abc.def-ghi")
         'Authorization: Bearer [REDACTED]'
     """
-    return registry().redact(text)
+    return registry().redact(text, headers=headers)
+
+
+def redact_bytes(data: bytes, *, headers: bool = False) -> bytes:
+    """``redact`` for a rendered UTF-8 document (reports); bytes that are not UTF-8 pass unchanged."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    clean = registry().redact(text, headers=headers)
+    return data if clean == text else clean.encode("utf-8")
+
+
+_CACHE: dict[str, str] = {}
+_CACHE_MAX = 50_000
+_cache_version = -1
+
+
+def redact_cached(text: str) -> str:
+    """``redact`` memoised for hot paths that see the same few strings (tag values, tag sets)."""
+    global _cache_version
+    reg = registry()
+    if reg.version != _cache_version or len(_CACHE) > _CACHE_MAX:
+        _CACHE.clear()
+        _cache_version = reg.version
+    hit = _CACHE.get(text)
+    if hit is None:
+        hit = _CACHE[text] = reg.redact(text)
+    return hit

@@ -44,7 +44,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 def write_rendered(path: str | os.PathLike[str], render: Callable[[T], bytes], value: T) -> Path:
     """Render ``value`` completely, then write it atomically: a failing render leaves no file."""
-    data = render(value)
+    from loadlib.redact import redact_bytes
+
+    data = redact_bytes(render(value))  # no secret (API key, JWT, ...) reaches a report
     return write_atomic(path, data)
 
 

@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from loadlib.redact import redact_cached, registry
+
 CSV_TAG_COLUMNS: tuple[str, ...] = (
     "check", "error", "error_code", "expected_response", "group", "method", "name", "proto",
     "scenario", "service", "status", "subproto", "tls_version", "url",
@@ -133,10 +135,22 @@ class NDJSONWriter(_AtomicStream):
         self.thresholds = thresholds or {}
         self.names: dict[str, str] = {}  # metric -> its JSON-encoded name, once its Metric line is out
         self.time = _TimeFormat()
+        self.clean: dict[str, str] = {}  # tags JSON -> the same with secrets redacted (tag sets repeat)
+        self.secrets_version = registry().version
+
+    def _clean(self, tags_json: str, tags: Mapping[str, str]) -> str:
+        if len(self.clean) > 50_000:
+            self.clean.clear()
+        clean = json.dumps({k: redact_cached(str(v)) for k, v in tags.items()}, separators=(",", ":"))
+        self.clean[tags_json] = clean
+        return clean
 
     def write(self, samples: Iterable[Sample]) -> None:
         lines = []
         compact = (",", ":")
+        if self.secrets_version != registry().version:  # a secret registered since: re-redact tag sets
+            self.clean.clear()
+            self.secrets_version = registry().version
         points = 0
         for s in samples:
             name = self.names.get(s.metric)
@@ -149,8 +163,12 @@ class NDJSONWriter(_AtomicStream):
                     "metric": s.metric,
                 }, separators=compact))
             # Same bytes as json.dumps of the whole object, built by hand: this runs once per sample.
+            tags = json.dumps(_plain(s.tags), separators=compact)
+            clean = self.clean.get(tags)
+            if clean is None:
+                clean = self._clean(tags, s.tags)
             lines.append(f'{{"type":"Point","data":{{"time":"{self.time(s.time)}","value":{_json_num(s.value)},'
-                         f'"tags":{json.dumps(_plain(s.tags), separators=compact)}}},"metric":{name}}}')
+                         f'"tags":{clean}}},"metric":{name}}}')
             points += 1
         self.count += points
         if lines:
@@ -169,8 +187,8 @@ class CSVWriter(_AtomicStream):
         for s in samples:
             tags = dict(s.tags)
             row = [s.metric, str(int(s.time)), _num(s.value)]
-            row += [str(tags.pop(col, "")) for col in CSV_TAG_COLUMNS]
-            row.append("&".join(f"{k}={v}" for k, v in sorted(tags.items())))
+            row += [redact_cached(str(tags.pop(col, ""))) for col in CSV_TAG_COLUMNS]
+            row.append(redact_cached("&".join(f"{k}={v}" for k, v in sorted(tags.items()))))
             self.writer.writerow(row)
             self.count += 1
 

@@ -58,7 +58,9 @@ def render(result: RunResult, *, trend_stats: Sequence[str] = DEFAULT_TREND_STAT
     if result.thresholds:
         lines += _thresholds_block(result)
     lines += _totals_block(result, trend_stats)
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    from loadlib.redact import redact_bytes
+
+    return redact_bytes(("\n".join(lines) + "\n").encode("utf-8"))  # no secret reaches the console
 
 
 def _status_block(result: RunResult) -> list[str]:

@@ -191,6 +191,45 @@ def _patch_error_table() -> None:
     RequestStats.log_error = log_error  # type: ignore[method-assign]
 
 
+def _patch_exceptions_table() -> None:
+    """Locust's exceptions table (tracebacks of task exceptions: console, web UI, --csv) redacted."""
+    from locust.runners import Runner
+
+    original = Runner.log_exception
+    if getattr(original, "_loadlib_wrapped", False):
+        return
+
+    def log_exception(self: Any, node_id: str, msg: str, formatted_tb: str) -> None:
+        original(self, node_id, redaction.redact(str(msg)), redaction.redact(str(formatted_tb)))
+
+    log_exception._loadlib_wrapped = True  # type: ignore[attr-defined]
+    Runner.log_exception = log_exception  # type: ignore[method-assign]
+
+
+def _redact_request_names(hook: Any) -> None:
+    """Every request listener (Locust's stats, the metrics hub, --out, Prometheus) sees a clean name.
+
+    A request named by its URL carries whatever the URL holds (``?token=<JWT>``, ``?key=...``);
+    the name is masked once, before any listener runs (memoised: names repeat).
+    """
+    original = hook.fire
+    if getattr(original, "_loadlib_wrapped", False):
+        return
+    clean = redaction.redact_cached
+
+    def fire(*, reverse: bool = False, **kwargs: Any) -> Any:
+        name = kwargs.get("name")
+        if name is not None:
+            kwargs["name"] = clean(name)
+        url = kwargs.get("url")
+        if url is not None:
+            kwargs["url"] = clean(url)
+        return original(reverse=reverse, **kwargs)
+
+    fire._loadlib_wrapped = True  # type: ignore[attr-defined]
+    hook.fire = fire
+
+
 def register_declared_secrets() -> None:
     """Every resolved workload variable whose name looks secret joins the redaction registry."""
     from loadlib.users.envvars import DECLARED
@@ -227,6 +266,8 @@ def register(events: Any) -> None:
     _patch_requests_default_timeout()
     _patch_short_body()
     _patch_error_table()
+    _patch_exceptions_table()
+    _redact_request_names(events.request)
     events.init.add_listener(on_init)
     events.test_start.add_listener(on_test_start)
     events.spawning_complete.add_listener(on_spawning_complete)
