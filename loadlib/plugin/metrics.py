@@ -40,7 +40,7 @@ from gevent import getcurrent
 from loadlib.faults.kinds import classify
 from loadlib.metrics import MetricType, Registry, ValueKind, current_registry, set_default_tags_provider
 from loadlib.metrics.aggregate import MergedAggregate
-from loadlib.metrics.snapshot import Snapshot
+from loadlib.metrics.snapshot import Snapshot, tagset
 from loadlib.plugin import state
 from loadlib.plugin.handshake import hello_until_answered
 from loadlib.results import TimelinePoint
@@ -200,6 +200,11 @@ def on_request(request_type: str, name: str, response_time: float, response_leng
     else:
         tags = (("error_kind", classify(exception, response)), ("expected_response", "false"), ("method", request_type),
                 ("name", name), ("scenario", sc), ("status", status))
+    context = _.get("context")
+    if context:  # k6's per-request tags: scalar entries of the request's context (built-in tags win)
+        extra = {str(k): str(v) for k, v in context.items() if isinstance(v, str | int | float | bool)}
+        if extra:
+            tags = tagset({**extra, **dict(tags)})
     add(reqs, 1.0, tags)
     add(duration, float(response_time or 0.0), tags)
     add(failed, exception is not None, tags)
