@@ -61,6 +61,7 @@ def every_fault(user):
     user.rounds += 1
     for name, url in PLAN:
         user.request_json("GET", url, name=f"{user.label} {name}", expect=(200,))
+    user.request_json("GET", BASE + "/drip?n=4&every=0.2", name=f"{user.label} deadline", timeout=0.5)
     for name, url in PLAN:
         if name in RAW:
             user.client.get(url, name=f"{user.label} raw {name}")
@@ -95,6 +96,8 @@ EXPECTED = {
     "dns": "dns", "4xx": "http_4xx", "5xx": "http_5xx", "badjson": "bad_body", "truncated": "bad_body",
     "wronglength": "bad_body", "ok": None,
 }
+# a per-request timeout (0.5 s, under the profile's 1 s) is a total deadline: a body dripping for 0.8 s fails
+EXPECTED_DEADLINE = "timeout"
 RAW_EXPECTED = {"refused": "connect_refused", "reset": "reset", "stall": "timeout", "tls": "tls", "dns": "dns",
                 "5xx": "http_5xx", "truncated": "bad_body", "ok": None}
 CLIENTS = ("fast", "requests")
@@ -141,19 +144,26 @@ def test_fault_kind_through_raw_client(run: dict, client: str, fault: str) -> No
     _assert_kind(run, f"{client} raw {fault}", RAW_EXPECTED[fault])
 
 
+@pytest.mark.parametrize("client", CLIENTS)
+def test_per_request_timeout_is_a_total_deadline(run: dict, client: str) -> None:
+    _assert_kind(run, f"{client} deadline", EXPECTED_DEADLINE)
+    durations = [s for tags, s in run["snap"]["series"]["http_req_duration"] if tags["name"] == f"{client} deadline"]
+    assert durations and all(0.4 * 1000 < s["max"] < 0.75 * 1000 for s in durations), durations
+
+
 def test_thresholds_see_error_kinds_and_decide_the_exit_code(run: dict) -> None:
     proc = run["proc"]
     assert proc.returncode == 99, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = run["summary"]["metrics"]
     timeouts = metrics["http_req_failed{error_kind:timeout}"]
     assert timeouts["thresholds"]["rate<0.01"] is True  # k6's summary: true = crossed (failed)
-    assert timeouts["passes"] == 3 * 2 * ROUNDS  # stall + drip via helpers, stall raw; two clients; all failed
+    assert timeouts["passes"] == 4 * 2 * ROUNDS  # stall, drip, deadline via helpers, stall raw; two clients
     dns = metrics["http_reqs{error_kind:dns}"]
     assert dns["count"] == 2 * 2 * ROUNDS and dns["thresholds"]["count<1000"] is False
 
 
 def test_total_counts_add_up(run: dict) -> None:
-    per_client = (len(EXPECTED) + len(RAW_EXPECTED)) * ROUNDS
+    per_client = (len(EXPECTED) + 1 + len(RAW_EXPECTED)) * ROUNDS
     total = sum(sum(k.values()) for k in run["by_name"].values())
     assert total == 2 * per_client
     failed = run["snap"]["metrics"]["http_req_failed"]
