@@ -5,6 +5,7 @@
     loadlib suite rsolv --env staging              variables from envs/staging.env
     loadlib suite fintech --time-scale 0.1 --set API_KEY=... --results out/
     loadlib suite mina --dry-run                   validate, print the plan and the variables, run nothing
+    loadlib suite mina-smoke --workers 2           each entry as a master with 2 local workers
 
 Everything is validated first (suite file, locustfiles, profiles, env file):
 a problem is one message naming the file and line, exit 104, nothing run.
@@ -46,6 +47,8 @@ def add_parser(sub: Any) -> None:
                         "`locust -f LOCUSTFILE --worker --master-host H`")
     p.add_argument("--master-port", type=int, default=5557, metavar="P", help="master bind port (default 5557)")
     p.add_argument("--expect-workers", type=int, metavar="N", help="with --master-host: workers each entry waits for")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="run each entry distributed: a master plus N local worker processes on loopback")
     p.add_argument("--pr-comment", metavar="FILE", help="also write the headline numbers as Markdown for a PR comment")
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; run nothing")
     p.set_defaults(func=_run)
@@ -81,11 +84,15 @@ def _options(args: argparse.Namespace) -> PlanOptions:
         label = f"{args.env} ({path})" if str(path) != args.env else args.env
     if args.expect_workers is not None and args.expect_workers < 1:
         raise SuiteError("--expect-workers", args.expect_workers, "a whole number >= 1", source="command line")
+    if args.workers < 0 or (args.workers and args.expect_workers):
+        raise SuiteError("--workers", args.workers, "a whole number >= 0, not combined with --expect-workers",
+                         source="command line")
     if args.host is not None and not args.host.startswith(("http://", "https://")):
         raise SuiteError("--host", args.host, "an http:// or https:// URL", source="command line")
     return PlanOptions(time_scale=scale, host=args.host, env_label=label, env_file=env_file, cli_env=cli_env,
                        master_host=args.master_host, master_port=args.master_port,
-                       expect_workers=args.expect_workers if args.master_host or args.expect_workers else None)
+                       expect_workers=args.expect_workers if args.master_host or args.expect_workers else None,
+                       workers=args.workers)
 
 
 def _sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -31,7 +31,7 @@ from loadlib.suites.variables import (
 )
 
 REPORT_FILES = {"json": "{}.json", "html": "{}.html", "slo": "{}.slo.json", "summary": "{}.summary.json",
-                "log": "{}.log"}
+                "log": "{}.log", "workers_log": "{}.workers.log"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class PlanOptions:
     master_host: str | None = None  # --master-host H --expect-workers N: each entry runs as a master on H
     master_port: int = 5557
     expect_workers: int | None = None
+    workers: int = 0  # --workers N: each entry runs as a master with N local worker processes (loopback)
     locust: tuple[str, ...] = ()  # the locust command (default: this interpreter's `-m locust`)
 
 
@@ -73,8 +74,9 @@ class PlannedEntry:
         """Report kind -> file name in the results folder."""
         return {kind: pattern.format(self.entry.name) for kind, pattern in REPORT_FILES.items()}
 
-    def command(self, results_dir: Path, options: PlanOptions, sandbox_url: str | None) -> list[str]:
-        """The locust command line for this entry."""
+    def command(self, results_dir: Path, options: PlanOptions, sandbox_url: str | None,
+                master_port: int | None = None) -> list[str]:
+        """The locust command line for this entry (``master_port``: with ``--workers``, where to listen)."""
         e = self.entry
         files = {k: str(results_dir / v) for k, v in self.reports().items()}
         cmd = list(options.locust or locust_command())
@@ -91,12 +93,20 @@ class PlannedEntry:
         host = self.host or (sandbox_url if self.uses_sandbox else None)
         if host:
             cmd += ["--host", host]
-        if options.expect_workers:
+        if options.workers:
+            cmd += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+                    str(master_port or options.master_port), "--expect-workers", str(options.workers)]
+        elif options.expect_workers:
             cmd += ["--master", "--master-bind-host", options.master_host or "127.0.0.1",
                     "--master-bind-port", str(options.master_port), "--expect-workers", str(options.expect_workers)]
         cmd += list(e.args)
         cmd += list(e.user_classes)  # Locust's positional user-class names go last
         return cmd
+
+    def worker_command(self, options: PlanOptions, master_port: int) -> list[str]:
+        """One local worker of this entry (``--workers``): same locustfile, connects to the entry's master."""
+        return [*(options.locust or locust_command()), "-f", str(self.entry.locustfile), "--worker",
+                "--master-host", "127.0.0.1", "--master-port", str(master_port)]
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,12 @@ class Plan:
                  + (f", time scale ×{scale:g}" if scale != 1 else "")]
         if s.description:
             lines.append(f"  {s.description}")
+        if self.options.workers:
+            lines.append(f"  distributed: each entry runs as a master with {self.options.workers} local workers")
+        elif self.options.expect_workers:
+            lines.append(f"  distributed: each entry is a master on {self.options.master_host or '127.0.0.1'}:"
+                         f"{self.options.master_port} waiting for {self.options.expect_workers} workers "
+                         "(`locust -f <that entry's locustfile> --worker --master-host ...`)")
         if self.options.env_label:
             lines.append(f"  environment: {self.options.env_label}")
         for p in self.entries:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -180,7 +181,8 @@ class SuiteRunner:
         e = planned.entry
         self.say(f"[{planned.index + 1}/{n}] {e.name}: {e.locustfile.name}, profile {planned.profile_label}, "
                  f"time scale ×{planned.time_scale:g} ...")
-        cmd = planned.command(self.folder, self.plan.options, sandbox_url)
+        master_port = free_port() if self.plan.options.workers else None
+        cmd = planned.command(self.folder, self.plan.options, sandbox_url, master_port)
         env = child_environment(os.environ, planned.settings)
         env["PYTHONUNBUFFERED"] = "1"
         if planned.uses_sandbox and sandbox_url:
@@ -189,10 +191,13 @@ class SuiteRunner:
             env.pop(ENV_NAME, None)
         log_path = self.folder / planned.reports()["log"]
         started = time.monotonic()
+        workers: list[subprocess.Popen[bytes]] = []
         with open(log_path, "wb") as log:
             log.write(("$ " + " ".join(cmd) + "\n").encode())
             log.flush()
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+            if master_port is not None:
+                workers = self._start_workers(planned, master_port, env)
             try:
                 code = self.proc.wait()
             except KeyboardInterrupt:
@@ -206,6 +211,7 @@ class SuiteRunner:
                 if self.proc.poll() is None:
                     self._stop_child()
                 self.proc = None
+                _stop_workers(workers)
         r = collect(planned, self.folder, code, time.monotonic() - started)
         self.say(f"[{planned.index + 1}/{n}] {e.name}: {r.verdict.upper()} (exit {code}) {headline(r)} "
                  f"in {r.duration_s:.1f} s")
@@ -216,6 +222,16 @@ class SuiteRunner:
         if r.message:
             self.say(f"      {r.message}")
         return r
+
+    def _start_workers(self, planned: PlannedEntry, master_port: int,
+                       env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+        cmd = planned.worker_command(self.plan.options, master_port)
+        path = self.folder / f"{planned.entry.name}.workers.log"
+        with open(path, "ab") as log:
+            log.write(("$ " + " ".join(cmd) + "\n").encode())
+            log.flush()
+            return [subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+                    for _ in range(self.plan.options.workers)]
 
     def _stop_child(self, first_wait_s: float = 0.0) -> None:
         proc = self.proc
@@ -234,6 +250,28 @@ class SuiteRunner:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def free_port() -> int:
+    """A free loopback TCP port for an entry's master (``--workers``)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = 15.0) -> None:
+    """Workers quit when their master does; terminate (then kill) any that lingers."""
+    deadline = time.monotonic() + grace_s
+    for w in workers:
+        try:
+            w.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            w.terminate()
+            try:
+                w.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait(timeout=10)
 
 
 def run_plan(plan: Plan, folder: Path, **kwargs: Any) -> SuiteResult:

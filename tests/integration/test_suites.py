@@ -164,6 +164,17 @@ def test_report_html_renders_in_chromium(tiny_run: tuple[subprocess.CompletedPro
     assert "Executive summary" in dom and "SLO compliance matrix" in dom and "FAILED" in dom
 
 
+def test_workers_run_each_entry_distributed(tmp_path: Path) -> None:
+    suite = tmp_path / "one.toml"
+    suite.write_text('[[entries]]\nname = "read"\nlocustfile = "locustfiles/mina_read.py"\nstages = ["4s:2"]\n')
+    done = loadlib("suite", str(suite), "--workers", "2", "--results", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    (folder,) = (tmp_path / "r").iterdir()
+    entry = json.loads((folder / "read.json").read_text())
+    assert entry["meta"]["workers"] == 2 and entry["exit_code"] == 0
+    assert json.loads((folder / "summary.json").read_text())["entries"][0]["reports"]["workers_log"] == "read.workers.log"
+
+
 # --- bad input: one message naming file and line, exit 104, nothing run ----------------------------------
 
 def _nothing_ran(done: subprocess.CompletedProcess[str], results: Path) -> None:
