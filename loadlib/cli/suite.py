@@ -23,7 +23,7 @@ from types import FrameType
 from typing import Any
 
 from loadlib.errors import SuiteError
-from loadlib.profiles import parse_time_scale
+from loadlib.profiles import format_duration, parse_time_scale
 from loadlib.suites import available_suites, build_plan, load_suite, read_env_file, resolve_env_file
 from loadlib.suites.plan import PlanOptions
 from loadlib.suites.runner import results_folder, run_plan
@@ -63,7 +63,8 @@ def _list() -> int:
     for name, path in suites.items():
         try:
             s = load_suite(str(path))
-            print(f"{name:<{width}}  {len(s.entries)} entries  {s.description}")
+            length = format_duration(round(build_plan(s, PlanOptions()).estimated_s))
+            print(f"{name:<{width}}  {len(s.entries)} entries  {length:>8}  {s.description}")
         except SuiteError as exc:
             print(f"{name:<{width}}  INVALID: {exc}")
     print("\nrun one:  loadlib suite NAME [--env local|staging|FILE] [--time-scale F]")

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadlib.profiles import format_duration
 from loadlib.suites.loader import default_profile_of
 from loadlib.suites.model import Entry, Suite
 from loadlib.suites.variables import (
@@ -69,6 +70,22 @@ class PlannedEntry:
         if self.uses_sandbox or self.target_variable is None:
             return "embedded sandbox"
         return f"{self.settings[self.target_variable].value} (from {self.target_variable})"
+
+    @property
+    def estimated_s(self) -> float | None:
+        """The entry's load duration (its profile with overrides, scaled), None when plain Locust."""
+        from loadlib.profiles import load_profile, parse_stages, stages_profile
+
+        name = self.entry.profile or default_profile_of(self.entry.locustfile)
+        stages = parse_stages(self.entry.stages)
+        if name:
+            profile = load_profile(name)
+            profile = profile.with_stages(stages) if stages else profile
+        elif stages:
+            profile = stages_profile(stages)
+        else:
+            return None
+        return profile.total_duration_s * self.time_scale
 
     def reports(self) -> dict[str, str]:
         """Report kind -> file name in the results folder."""
@@ -120,6 +137,12 @@ class Plan:
     def needs_sandbox(self) -> bool:
         return any(p.uses_sandbox for p in self.entries)
 
+    @property
+    def estimated_s(self) -> float:
+        """Load time of every entry plus the cool-downs (startup and report writing not counted)."""
+        load = sum(p.estimated_s or 0.0 for p in self.entries)
+        return load + self.cool_down_s * max(0, len(self.entries) - 1)
+
     def variable_rows(self) -> list[tuple[str, str | None, str, str]]:
         """(variable, value, source, entries) rows for the start-of-run table."""
         grouped: dict[tuple[str, str | None, str], list[str]] = {}
@@ -140,7 +163,8 @@ class Plan:
         scale = self.options.time_scale * s.time_scale
         lines = [f"suite {s.name} ({s.source}): {len(self.entries)} entries, cool-down "
                  f"{self.cool_down_s:g} s, on_failure = {s.on_failure}"
-                 + (f", time scale ×{scale:g}" if scale != 1 else "")]
+                 + (f", time scale ×{scale:g}" if scale != 1 else "")
+                 + f", about {format_duration(round(self.estimated_s))} of load and cool-down"]
         if s.description:
             lines.append(f"  {s.description}")
         if self.options.workers:
@@ -153,8 +177,10 @@ class Plan:
             lines.append(f"  environment: {self.options.env_label}")
         for p in self.entries:
             target = p.host or ("embedded sandbox" if p.uses_sandbox else p.target_label)
+            est = p.estimated_s
+            length = f"{format_duration(round(est))}, " if est is not None else ""
             lines.append(f"  {p.index + 1}. {p.entry.name}: {p.entry.locustfile.name}, profile {p.profile_label}, "
-                         f"time scale ×{p.time_scale:g}, target {target}")
+                         f"{length}time scale ×{p.time_scale:g}, target {target}")
         lines += ["", "environment (command line > process > env file > suite > workload default; secrets masked)",
                   format_table(self.variable_rows())]
         return "\n".join(lines)
