@@ -92,6 +92,13 @@ def from_dict(doc: dict[str, Any], *, source: str = "summary.json") -> SuiteResu
     """The ``SuiteResult`` a document describes (``LoadlibError`` when it is not one)."""
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise LoadlibError(f"{source}: not a loadlib suite summary (expected \"schema\": \"{SCHEMA}\")")
+    try:
+        return _from_dict(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LoadlibError(f"{source}: a damaged loadlib suite summary ({type(exc).__name__}: {exc})") from None
+
+
+def _from_dict(doc: dict[str, Any]) -> SuiteResult:
     entries = tuple(
         EntryResult(
             name=e["name"], locustfile=e.get("locustfile", ""), profile=e.get("profile"),

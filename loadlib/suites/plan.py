@@ -7,9 +7,10 @@ variable, or the shared embedded sandbox) and the locust command line.
 Time scales multiply: ``--time-scale`` × the suite's ``time_scale`` × the
 entry's ``time_scale``; the cool-down is scaled by the first two.
 
->>> plan = build_plan(load_suite("mina-smoke"), PlanOptions())  # doctest: +SKIP
->>> plan.entries[0].uses_sandbox
-True
+>>> from loadlib.suites.loader import load_suite
+>>> plan = build_plan(load_suite("mina-smoke"), PlanOptions(time_scale=0.5), environ={})
+>>> plan.entries[0].uses_sandbox, plan.entries[0].time_scale, plan.cool_down_s
+(True, 0.125, 0.5)
 """
 
 from __future__ import annotations

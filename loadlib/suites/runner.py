@@ -9,7 +9,7 @@ name, verdict, headline numbers); the cool-down separates entries. At the end
 when asked for.
 
 >>> result = run_plan(plan, Path("results/20260101T000000Z"))  # doctest: +SKIP
->>> result.exit_code
+>>> result.exit_code  # doctest: +SKIP
 99
 """
 

@@ -71,3 +71,16 @@ def test_pr_comment_has_headline_numbers() -> None:
     assert "| good | ✅ PASS | 4.0 ms | 12.5 ms | 40.0 ms | 1.000 % | 20.0 req/s | 0 |" in md
     assert "| bad<x> | ❌ FAIL |" in md and "⏭️ SKIPPED" in md
     assert "exit code 99" in md
+
+
+def test_suite_json_load_rejects_other_documents(tmp_path: Path) -> None:
+    from loadlib.errors import LoadlibError
+
+    other = tmp_path / "other.json"
+    other.write_text('{"schema": "loadlib.result/v1"}')
+    with pytest.raises(LoadlibError, match="not a loadlib suite summary"):
+        suite_json.load(other)
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text('{"schema": "loadlib.suite/v1", "entries": []}')
+    with pytest.raises(LoadlibError, match="damaged"):
+        suite_json.load(damaged)
