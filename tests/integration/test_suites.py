@@ -121,6 +121,7 @@ def test_combined_summary(tiny_run: tuple[subprocess.CompletedProcess[str], Path
         ("read", "passed", 0, 0), ("write-fails", "failed", 99, 99), ("webhooks", "passed", 0, 0)]
     assert doc["counts"] == {"passed": 2, "failed": 1, "error": 0, "interrupted": 0, "aborted": 0, "skipped": 0}
     assert doc["time_scale"] == 0.5 and doc["host"].startswith("http://127.0.0.1:")
+    assert doc["duration_s"] < 60  # about 25 s on a 2-core machine: 3 x 3 s of load, 2 x 1 s cool-down
     for e in doc["entries"]:
         own = json.loads((folder / f"{e['name']}.slo.json").read_text())
         assert own["metrics"]["requests_total"] > 0
@@ -142,17 +143,24 @@ def test_pr_comment(tiny_run: tuple[subprocess.CompletedProcess[str], Path, Path
     assert "| write-fails | ❌ FAIL |" in md and "exit code 99" in md
 
 
+@pytest.fixture(scope="session")
+def browser() -> str:
+    """Headless Chromium: installed with apt-get when missing; skips with the reason only when impossible."""
+    return chromium()
+
+
 def test_report_html_renders_in_chromium(tiny_run: tuple[subprocess.CompletedProcess[str], Path, Path],
-                                         tmp_path: Path) -> None:
+                                         tmp_path: Path, browser: str) -> None:
     _, folder, _ = tiny_run
-    browser = chromium()  # installs with apt-get if missing; skips with the reason when impossible
     url = (folder / "report.html").resolve().as_uri()
     shot = tmp_path / "report.png"
     flags = [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
     r = subprocess.run([browser, *flags, "--window-size=1280,1400", f"--screenshot={shot}", url],
                        capture_output=True, text=True, timeout=90)
     assert shot.is_file() and shot.stat().st_size > 20_000, r.stderr[-2000:]
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1280, 1400)
     assert not re.search(r"CONSOLE|Uncaught|ERR_FILE_NOT_FOUND", r.stderr), r.stderr[-2000:]
     dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", url],
                          capture_output=True, text=True, timeout=90).stdout
