@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Any
 
 from loadlib.errors import SuiteError
+from loadlib.outputs import atomic
 from loadlib.profiles import format_duration, parse_time_scale
 from loadlib.suites import available_suites, build_plan, load_suite, read_env_file, resolve_env_file
 from loadlib.suites.plan import PlanOptions
@@ -110,7 +111,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("\ndry run: nothing was run")
         return 0
-    folder = results_folder(Path(args.results))
+    if args.pr_comment and (why := atomic.check_writable(args.pr_comment)):
+        raise SuiteError("--pr-comment", args.pr_comment, "a writable file path", source="command line", hint=why)
+    try:
+        folder = results_folder(Path(args.results))
+    except OSError as exc:
+        raise SuiteError("--results", args.results, "a writable directory", source="command line",
+                         hint=exc.strerror or str(exc)) from None
     print(f"\nresults: {folder}/\n", flush=True)
     signal.signal(signal.SIGTERM, _sigterm)
     result = run_plan(plan, folder, pr_comment=Path(args.pr_comment) if args.pr_comment else None)
