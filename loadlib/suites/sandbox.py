@@ -46,7 +46,10 @@ class SharedSandbox:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+            # its own session: a Ctrl-C in the terminal reaches the suite and the running entry (which still
+            # writes its reports against this sandbox), not the sandbox; stop() ends it
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                         start_new_session=True)
         atexit.register(self.stop)
         deadline = time.monotonic() + self.timeout_s
         while time.monotonic() < deadline:
