@@ -5,8 +5,10 @@ second, ``rate / timeUnit``) is piecewise linear in time, as in k6: constant
 for ``constant-arrival-rate``; for ``ramping-arrival-rate`` it goes linearly
 from ``startRate`` to each stage's target over the stage (a zero-length stage
 jumps). The k-th iteration (k = 0, 1, 2, ...) starts at the instant the
-integral of the rate reaches k, so 10/s starts one every 100 ms, the first at
-0, whatever the target's latency.
+integral of the rate reaches k + ``first_area``: 0 for constant-arrival-rate
+(k6 starts the first iteration at once, then one every 1/rate), 1 for
+ramping-arrival-rate (k6's ``cal`` starts at area 1). So 10/s starts one
+every 100 ms whatever the target's latency.
 
 >>> curve = RateCurve.constant(10.0, 2.0)          # 10/s for 2 s
 >>> [round(t, 3) for t in curve.start_times()][:3]
@@ -70,13 +72,15 @@ class RateCurve:
     """A piecewise-linear iteration rate over a scenario's window (time 0 = scenario start)."""
 
     segments: tuple[Segment, ...]
+    first_area: float = 0.0  # the integral at which the first start happens
 
     @classmethod
     def constant(cls, per_second: float, duration_s: float) -> RateCurve:
         return cls.from_points(per_second, [(duration_s, per_second)])
 
     @classmethod
-    def from_points(cls, start_rate: float, stages: list[tuple[float, float]]) -> RateCurve:
+    def from_points(cls, start_rate: float, stages: list[tuple[float, float]], first_area: float = 0.0
+                    ) -> RateCurve:
         """``stages`` as (duration_s, target rate per second), k6's stage semantics."""
         segments: list[Segment] = []
         t, rate, before = 0.0, float(start_rate), 0.0
@@ -88,7 +92,7 @@ class RateCurve:
             segments.append(seg)
             before += seg.area
             t, rate = seg.end, float(target)
-        return cls(tuple(segments))
+        return cls(tuple(segments), first_area)
 
     @classmethod
     def for_scenario(cls, scenario: Scenario) -> RateCurve:
@@ -98,7 +102,8 @@ class RateCurve:
             return cls.constant((scenario.rate or 0.0) / unit, scenario.duration_s or 0.0)
         if scenario.executor == "ramping-arrival-rate":
             return cls.from_points(
-                (scenario.start_rate or 0.0) / unit, [(s.duration_s, s.target / unit) for s in scenario.stages]
+                (scenario.start_rate or 0.0) / unit, [(s.duration_s, s.target / unit) for s in scenario.stages],
+                first_area=1.0,
             )
         raise ValueError(f"{scenario.executor!r} is not an arrival-rate executor")
 
@@ -133,14 +138,14 @@ class RateCurve:
 
     def count_before(self, t: float) -> int:
         """How many starts fall in [0, t): iterations k with start time < t."""
-        c = self.count_at(t)
-        # start k happens when the count reaches k, so [0, t) holds ceil(c) starts
+        c = self.count_at(t) - self.first_area
+        # start k happens when the count reaches k + first_area, so [0, t) holds ceil(c) starts
         n = math.ceil(c - _EPS)
         return max(0, min(n, self.total_starts))
 
     @property
     def total_starts(self) -> int:
-        return max(0, math.ceil(self.total - _EPS))
+        return max(0, math.ceil(self.total - self.first_area - _EPS))
 
     def time_of(self, k: int) -> float:
         """Start time of iteration ``k`` (the instant the cumulative count reaches k)."""
@@ -153,12 +158,13 @@ class RateCurve:
         seg_i = 0
         segs = self.segments
         for k in range(first, self.total_starts):
-            while seg_i < len(segs) and (k > segs[seg_i].before + segs[seg_i].area + _EPS
+            area = k + self.first_area
+            while seg_i < len(segs) and (area > segs[seg_i].before + segs[seg_i].area + _EPS
                                          or segs[seg_i].r0 + segs[seg_i].r1 <= 0):
                 seg_i += 1
             if seg_i >= len(segs):
                 return
-            t = segs[seg_i].time_of(k)
+            t = segs[seg_i].time_of(area)
             if t >= self.duration:
                 return
             yield t

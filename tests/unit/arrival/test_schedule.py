@@ -39,13 +39,18 @@ def test_fractional_rate_counts_every_start_inside_the_window() -> None:
     assert [round(t, 6) for t in RateCurve.for_scenario(car(2.5, 1)).start_times()] == [0.0, 0.4, 0.8]
 
 
-def test_ramping_rate_integrates_linearly() -> None:
-    curve = RateCurve.for_scenario(rar(0, [(10, 10)]))  # 0 -> 10/s over 10 s: 50 iterations
+def test_ramping_rate_integrates_linearly_from_area_one_like_k6() -> None:
+    curve = RateCurve.for_scenario(rar(0, [(10, 10)]))  # 0 -> 10/s over 10 s: an area of 50
     times = list(curve.start_times())
-    assert len(times) == 50
-    # the k-th start is where t^2/2 = k  (rate = t)
+    assert len(times) == 49  # areas 1..49; area 50 falls on the end of the window
+    # k6's cal(): the k-th start is where t^2/2 = k + 1  (rate = t)
     for k, t in enumerate(times):
-        assert t == pytest.approx(math.sqrt(2 * k), abs=1e-9)
+        assert t == pytest.approx(math.sqrt(2 * (k + 1)), abs=1e-9)
+
+
+def test_constant_rate_starts_at_once_like_k6() -> None:
+    assert next(RateCurve.for_scenario(car(5, 1)).start_times()) == 0.0
+    assert next(RateCurve.for_scenario(rar(5, [(1, 5)])).start_times()) == pytest.approx(0.2)
 
 
 def test_ramping_stages_follow_targets_per_second_window() -> None:
@@ -54,7 +59,7 @@ def test_ramping_stages_follow_targets_per_second_window() -> None:
     per_second = [sum(1 for t in times if s <= t < s + 1) for s in range(20)]
     expected = [curve.count_at(s + 1) - curve.count_at(s) for s in range(20)]
     assert all(abs(a - e) <= 1 for a, e in zip(per_second, expected, strict=True)), (per_second, expected)
-    assert per_second[:5] == [10] * 5
+    assert per_second[:5] == [9, 10, 10, 10, 10]  # the first start at area 1, i.e. 0.1 s
     assert per_second[10:15] == [50] * 5
     assert per_second[15:] == [5] * 5  # the zero-length stage jumps to 5/s
 
@@ -62,7 +67,7 @@ def test_ramping_stages_follow_targets_per_second_window() -> None:
 def test_ramp_down_to_zero_and_flat_zero_stage() -> None:
     curve = RateCurve.for_scenario(rar(20, [(2, 0), (3, 0), (2, 20)]))
     times = list(curve.start_times())
-    assert len(times) == 40  # 20 during the ramp down, none while flat at 0, 20 during the ramp up
+    assert len(times) == 39  # areas 1..39 (40 is the window's end): 20 down, none while flat at 0, 19 up
     assert not [t for t in times if 2.0 + 1e-6 < t < 5.0]
 
 
