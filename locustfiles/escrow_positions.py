@@ -27,8 +27,7 @@ import time
 
 from locust import task
 
-from loadlib import Counter, FastUser, Trend, check, env
-from loadlib.profiles import default_profile
+from loadlib import Counter, FastUser, Trend, check, default_profile, env
 from loadlib.users import SANDBOX, Reply
 
 default_profile("escrow-positions")

@@ -31,8 +31,7 @@ from typing import Any
 from locust import events, task
 from locust.runners import WorkerRunner
 
-from loadlib import Counter, FastUser, Gauge, Trend, check, env
-from loadlib.profiles import default_profile
+from loadlib import Counter, FastUser, Gauge, Trend, check, default_profile, env
 
 default_profile("flash-sale-ramp")
 

@@ -18,8 +18,7 @@ import time
 from _mina import MinaUser
 from locust import task
 
-from loadlib import Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Rate, Trend, check, default_profile
 
 default_profile("mina-mixed")
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from _mina import MinaUser
 from locust import task
 
-from loadlib import check
-from loadlib.profiles import default_profile
+from loadlib import check, default_profile
 
 default_profile("mina-slo-400rps")
 

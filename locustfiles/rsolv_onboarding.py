@@ -17,8 +17,7 @@ from __future__ import annotations
 from _rsolv import RsolvUser, rate_limit_hits
 from locust import task
 
-from loadlib import Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Rate, Trend, check, default_profile
 
 default_profile("rsolv-onboarding")
 

@@ -21,8 +21,7 @@ import time
 from _rsolv import RsolvUser, rate_limit_hits, webhook_secret
 from locust import task
 
-from loadlib import Counter, Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Counter, Rate, Trend, check, default_profile
 from loadlib.protocols import stripe_signature_header
 
 default_profile("rsolv-webhooks")

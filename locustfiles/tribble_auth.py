@@ -13,8 +13,7 @@ from __future__ import annotations
 from _tribble import TribbleUser
 from locust import task
 
-from loadlib import Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Rate, Trend, check, default_profile
 
 default_profile("auth-load")
 

@@ -27,8 +27,7 @@ import time
 from _tribble import TribbleUser
 from locust import task
 
-from loadlib import Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Rate, Trend, check, default_profile
 
 default_profile("fraud-load")
 

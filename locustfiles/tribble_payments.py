@@ -19,9 +19,8 @@ from __future__ import annotations
 from _tribble import TribbleUser
 from locust import task
 
-from loadlib import Counter, Rate, Trend, check
+from loadlib import Counter, Rate, Trend, check, default_profile
 from loadlib.data import PAYMENT_MIX, AmountBand
-from loadlib.profiles import default_profile
 
 default_profile("payments-load")
 

@@ -28,9 +28,8 @@ from collections.abc import Callable
 from _tribble import TribbleUser
 from locust import task
 
-from loadlib import Rate, Trend, check
+from loadlib import Rate, Trend, check, default_profile
 from loadlib.data import SMALL
-from loadlib.profiles import default_profile
 from loadlib.users import Reply
 
 default_profile("realistic")

@@ -27,8 +27,7 @@ import time
 from _tribble import API_SECRET, TribbleUser, error_is
 from locust import task
 
-from loadlib import Counter, Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Counter, Rate, Trend, check, default_profile
 from loadlib.protocols import new_nonce, verify_response
 from loadlib.users import Reply
 

@@ -16,9 +16,8 @@ import secrets
 from _tribble import TribbleUser
 from locust import task
 
-from loadlib import Rate, Trend, check
+from loadlib import Rate, Trend, check, default_profile
 from loadlib.data import SMALL
-from loadlib.profiles import default_profile
 
 default_profile("spike")
 

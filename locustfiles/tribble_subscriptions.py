@@ -18,8 +18,7 @@ from __future__ import annotations
 from _tribble import TribbleUser
 from locust import task
 
-from loadlib import Counter, Gauge, Rate, Trend, check
-from loadlib.profiles import default_profile
+from loadlib import Counter, Gauge, Rate, Trend, check, default_profile
 
 default_profile("subscriptions-load")
 

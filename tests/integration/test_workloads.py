@@ -55,7 +55,6 @@ class Run:
     summary: dict[str, Any] = field(default_factory=dict)  # --summary-export (k6 format)
     results: dict[str, Any] = field(default_factory=dict)  # --results-json (loadlib format)
     seconds: float = 0.0
-
     request_names: set[str] = field(default_factory=set)  # from Locust's own --csv stats
 
     def failed_thresholds(self) -> list[dict[str, Any]]:
