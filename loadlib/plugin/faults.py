@@ -162,6 +162,46 @@ class RedactFilter(logging.Filter):
 FILTER = RedactFilter()
 
 
+class TaskErrorFilter(logging.Filter):
+    """Locust logs a full traceback for every exception escaping a task; under a faulty target that
+    floods the console (``r.json()`` on every bad body, ``raise_for_status()`` on every 503).
+
+    On ``locust.user.task``: an exception caused by the target (its kind is not ``unknown``) is
+    logged once per (exception type, kind) as one line without traceback; a script bug
+    (``unknown``) once per exception type with its traceback; repeats are counted, not logged
+    (they are in ``script_errors`` and Locust's exceptions table). ``--loglevel DEBUG`` logs all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[str, str]] = set()
+        self.suppressed = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.levelno < logging.ERROR or not args or not isinstance(args[0], BaseException):
+            return True
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            return True
+        from loadlib.faults.kinds import UNKNOWN, classify
+
+        exc = args[0]
+        kind = classify(exc)
+        key = (type(exc).__name__, kind)
+        if key in self.seen:
+            self.suppressed += 1
+            return False
+        self.seen.add(key)
+        if kind != UNKNOWN:
+            record.msg = (f"task exception ({kind}): {type(exc).__name__}: {exc} "
+                          f"(repeats are counted in script_errors, not logged; tracebacks with --loglevel DEBUG)")
+            record.args = None
+        return True
+
+
+TASK_FILTER = TaskErrorFilter()
+
+
 def install_log_filter() -> None:
     """Attach the filter to every root handler and to Locust's/loadlib's loggers (idempotent)."""
     targets: list[Any] = [*logging.getLogger().handlers]
@@ -172,6 +212,9 @@ def install_log_filter() -> None:
     for t in targets:
         if FILTER not in t.filters:
             t.addFilter(FILTER)
+    task_logger = logging.getLogger("locust.user.task")
+    if TASK_FILTER not in task_logger.filters:
+        task_logger.filters.insert(0, TASK_FILTER)  # before redaction flattens the record's args
 
 
 def _patch_error_table() -> None:
@@ -260,6 +303,13 @@ def on_spawning_complete(**_: Any) -> None:
     register_declared_secrets()
 
 
+def on_quitting(**_: Any) -> None:
+    if TASK_FILTER.suppressed:
+        log.warning("loadlib: %d more task exception(s) like the ones above were not logged "
+                    "(counted in script_errors; all of them with --loglevel DEBUG)", TASK_FILTER.suppressed)
+        TASK_FILTER.suppressed = 0
+
+
 def register(events: Any) -> None:
     """Attach this concern's listeners to Locust's events."""
     install_log_filter()
@@ -271,3 +321,4 @@ def register(events: Any) -> None:
     events.init.add_listener(on_init)
     events.test_start.add_listener(on_test_start)
     events.spawning_complete.add_listener(on_spawning_complete)
+    events.quitting.add_listener(on_quitting)

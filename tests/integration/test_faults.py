@@ -65,6 +65,8 @@ def every_fault(user):
     for name, url in PLAN:
         if name in RAW:
             user.client.get(url, name=f"{user.label} raw {name}")
+    # a script that trusts the target: the exception escapes the task (Locust would log a traceback each time)
+    user.client.get(BASE + "/badjson", name=f"{user.label} raw json").json()
 
 
 class Fast(FastUser):
@@ -99,7 +101,8 @@ EXPECTED = {
 # a per-request timeout (0.5 s, under the profile's 1 s) is a total deadline: a body dripping for 0.8 s fails
 EXPECTED_DEADLINE = "timeout"
 RAW_EXPECTED = {"refused": "connect_refused", "reset": "reset", "stall": "timeout", "tls": "tls", "dns": "dns",
-                "5xx": "http_5xx", "truncated": "bad_body", "ok": None}
+                "5xx": "http_5xx", "truncated": "bad_body", "ok": None,
+                "json": None}  # invalid JSON nobody asked to parse is a success; the script's .json() raises
 CLIENTS = ("fast", "requests")
 
 
@@ -179,7 +182,10 @@ def test_run_ends_on_time_with_no_dead_user_and_a_clean_console(run: dict) -> No
     assert not re.search(r"Unhandled exception|Uncaught exception|greenlet.*died", out), out[-4000:]
     # every fault ran every round: no user died before finishing its rounds (counted above), nor after
     assert run["snap"]["script_exception"] is False
-    assert run["snap"]["metrics"].get("script_errors", {}).get("count", 0) == 0
+    # the script's own .json() on a bad body raised every round: counted, logged once as one line
+    assert run["snap"]["metrics"]["script_errors"]["count"] == 2 * ROUNDS
+    assert out.count("task exception (bad_body): JSONDecodeError") == 1, out[-4000:]
+    assert f"{2 * ROUNDS - 1} more task exception(s)" in out
 
 
 def test_target_runs_as_a_process() -> None:

@@ -1,0 +1,107 @@
+"""A real soak: does the generator's memory grow over a long steady run? (not part of make test)
+
+    .venv/bin/python bench/soak.py                      # 30 minutes, 50 users, tribble_payments
+    .venv/bin/python bench/soak.py --minutes 5 --users 20
+    .venv/bin/python bench/soak.py --locustfile locustfiles/mina_read.py
+
+Runs ``locust --headless`` against the embedded sandbox with a flat stage
+(``--stage <minutes>m:<users>``, users ramp in over the first minute), samples the
+generator process's RSS every 10 s, and prints the samples, the RSS slope (least
+squares, MB/hour) over the steady part (after ``--warmup`` minutes: histograms,
+connection pools and per-second windows fill up first) and a verdict.
+
+The registry's memory is bounded by design: one fixed-size histogram per series
+(tag set) and per-second windows kept for a fixed horizon. A slope within
+``--max-slope`` MB/hour (default 5) over the steady part is "no growth"; more is a leak.
+Exit status: 0 no growth, 1 growth, 2 the run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCUST = str(Path(sys.executable).parent / "locust")
+MB = 1 << 20
+
+
+def slope_per_hour(samples: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MB) samples, in MB per hour (0 for fewer than two samples)."""
+    n = len(samples)
+    if n < 2:
+        return 0.0
+    mx = sum(t for t, _ in samples) / n
+    my = sum(v for _, v in samples) / n
+    var = sum((t - mx) ** 2 for t, _ in samples)
+    if var == 0:
+        return 0.0
+    return sum((t - mx) * (v - my) for t, v in samples) / var * 3600.0
+
+
+def run(args: argparse.Namespace) -> int:
+    out_dir = Path(tempfile.mkdtemp(prefix="loadlib-soak-"))
+    log = out_dir / "locust.log"
+    cmd = [LOCUST, "-f", args.locustfile, "--headless", "--stage", f"1m:{args.users}",
+           "--stage", f"{max(1, args.minutes - 1)}m:{args.users}", "--only-summary",
+           "--summary-export", str(out_dir / "summary.json")]
+    print(f"soak: {' '.join(cmd)}", flush=True)
+    samples: list[tuple[float, float]] = []
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        gen = psutil.Process(proc.pid)
+        t0 = time.monotonic()
+        try:
+            while proc.poll() is None:
+                try:
+                    rss = gen.memory_info().rss / MB
+                except psutil.Error:
+                    break
+                elapsed = time.monotonic() - t0
+                samples.append((elapsed, rss))
+                print(f"  {elapsed / 60:6.1f} min  RSS {rss:7.1f} MB", flush=True)
+                time.sleep(args.interval)
+        except KeyboardInterrupt:
+            proc.terminate()
+        proc.wait(timeout=120)
+    if proc.returncode not in (0, 99) or len(samples) < 3:
+        print(f"soak: the run failed (exit {proc.returncode}); log: {log}")
+        print(log.read_text(errors="replace")[-3000:])
+        return 2
+    steady = [s for s in samples if s[0] >= args.warmup * 60] or samples
+    slope = slope_per_hour(steady)
+    first, last = steady[0][1], steady[-1][1]
+    peak = max(v for _, v in samples)
+    print(f"\nRSS: start {samples[0][1]:.1f} MB, steady from {first:.1f} MB to {last:.1f} MB, peak {peak:.1f} MB")
+    print(f"RSS slope over the steady part ({len(steady)} samples, after {args.warmup:g} min): "
+          f"{slope:+.2f} MB/hour")
+    grew = slope > args.max_slope
+    verdict = (f"GROWTH: {slope:+.2f} MB/hour exceeds {args.max_slope:g} MB/hour" if grew
+               else f"NO GROWTH: {slope:+.2f} MB/hour within {args.max_slope:g} MB/hour "
+                    "(the histograms' fixed size is reached during warm-up)")
+    print(f"verdict: {verdict}")
+    print(f"log and summary: {out_dir}")
+    return 1 if grew else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--minutes", type=int, default=30, help="run length in minutes (default 30)")
+    p.add_argument("--users", type=int, default=50, help="steady user count (default 50)")
+    p.add_argument("--locustfile", default="locustfiles/tribble_payments.py")
+    p.add_argument("--interval", type=float, default=10.0, help="RSS sampling interval in seconds (default 10)")
+    p.add_argument("--warmup", type=float, default=5.0, help="minutes left out of the slope (default 5)")
+    p.add_argument("--max-slope", type=float, default=5.0, help="MB/hour still counted as no growth (default 5)")
+    args = p.parse_args(argv)
+    args.warmup = min(args.warmup, args.minutes / 3)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
