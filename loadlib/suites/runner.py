@@ -81,7 +81,9 @@ def collect(planned: PlannedEntry, folder: Path, exit_code: int | None, duration
          "observed": t.get("observed")}
         for t in result.get("thresholds", []) if isinstance(t, dict))
     present = {k: v for k, v in reports.items() if (folder / v).exists()}
-    if exit_code not in (None, exitcodes.OK, exitcodes.THRESHOLDS_FAILED) and not message:
+    if exit_code == exitcodes.EXTERNAL_ABORT and not message:
+        message = "interrupted (Ctrl-C / SIGTERM): its reports cover the part that ran"
+    elif exit_code not in (None, exitcodes.OK, exitcodes.THRESHOLDS_FAILED) and not message:
         message = _tail(folder / reports["log"])
     return EntryResult(name=e.name, locustfile=str(e.locustfile), profile=planned.profile_label,
                        exit_code=exit_code, duration_s=duration_s, description=e.description,

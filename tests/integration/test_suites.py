@@ -12,9 +12,12 @@ file) is one message naming file and line, exit 104, and nothing run.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -181,6 +184,40 @@ def test_workers_run_each_entry_distributed(tmp_path: Path) -> None:
     entry = json.loads((folder / "read.json").read_text())
     assert entry["meta"]["workers"] == 2 and entry["exit_code"] == 0
     assert json.loads((folder / "summary.json").read_text())["entries"][0]["reports"]["workers_log"] == "read.workers.log"
+
+
+def test_ctrl_c_interrupts_the_running_entry_and_skips_the_rest(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it): the entry writes its reports, exit 105."""
+    suite = tmp_path / "two.toml"
+    suite.write_text('[[entries]]\nname = "short"\nlocustfile = "locustfiles/mina_read.py"\nstages = ["2s:2"]\n'
+                     '[[entries]]\nname = "long"\nlocustfile = "locustfiles/mina_write.py"\nstages = ["120s:2"]\n'
+                     '[[entries]]\nname = "never"\nlocustfile = "locustfiles/mina_read.py"\nstages = ["2s:2"]\n')
+    log = tmp_path / "out.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*LOADLIB, "suite", str(suite), "--results", str(tmp_path / "r")], cwd=ROOT,
+                                env=child_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 90
+            while "[2/3] long: mina_write.py" not in log.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, log.read_text()
+                time.sleep(0.2)
+            time.sleep(5)  # the entry is under load
+            os.killpg(proc.pid, signal.SIGINT)
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    text = log.read_text()
+    assert code == 105, text
+    (folder,) = (tmp_path / "r").iterdir()
+    doc = json.loads((folder / "summary.json").read_text())
+    assert [(e["name"], e["verdict"], e["exit_code"]) for e in doc["entries"]] == [
+        ("short", "passed", 0), ("long", "interrupted", 105), ("never", "skipped", None)]
+    assert doc["status"] == "interrupted" and doc["exit_code"] == 105
+    assert doc["entries"][1]["metrics"]["requests_total"] > 0  # the interrupted entry's reports were written
+    assert (folder / "report.html").is_file() and (folder / "long.html").is_file()
+    assert "suite two: INTERRUPTED" in text
 
 
 # --- bad input: one message naming file and line, exit 104, nothing run ----------------------------------
