@@ -98,12 +98,23 @@ class SandboxProcess:
         return " | ".join(text.splitlines()[-5:]) or "(no output)"
 
 
+def _base_url_variable_set() -> bool:
+    """A workload's base-URL variable (API_BASE_URL, BASE_URL, API_URL) names the target instead."""
+    import os
+
+    from loadlib.users.envvars import DECLARED
+
+    return any(var.base_url and os.environ.get(var.name) for var in DECLARED.values())
+
+
 def needs_sandbox(environment: Any) -> bool:
     """True on a master or local run with no host from options, config or any user class."""
     options = environment.parsed_options
     if options is None or getattr(options, "worker", False):
         return False
     if environment.host or getattr(options, "host", None):
+        return False
+    if _base_url_variable_set():
         return False
     return not any(getattr(cls, "host", None) for cls in environment.user_classes or ())
 
