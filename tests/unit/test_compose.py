@@ -29,6 +29,7 @@ from tests.support import ROOT, child_env
 COMPOSE = ROOT / "docker-compose.yml"
 OVERRIDES = [ROOT / "deploy" / "compose.influxdb.yml"]
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "loadlib.json"
+INFLUX_DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "loadlib-influxdb.json"
 K8S = sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
 
 
@@ -146,10 +147,10 @@ def test_grafana_provisioning_points_at_the_dashboard_and_prometheus() -> None:
     for p in providers:
         src = mounts[p["options"]["path"]]
         assert (ROOT / src / DASHBOARD.name).is_file()
-    dash = json.loads(DASHBOARD.read_text())
     uids = {d["uid"] for d in ds}
-    for panel in dash["panels"]:
-        assert panel["datasource"]["uid"] in uids
+    for path in (DASHBOARD, INFLUX_DASHBOARD):
+        for panel in json.loads(path.read_text())["panels"]:
+            assert panel["datasource"]["uid"] in uids, (path.name, panel["title"])
 
 
 def test_dockerfile_installs_the_package_and_copies_what_commands_use() -> None:
@@ -225,6 +226,25 @@ def test_custom_metrics_panel_selects_custom_metrics_only() -> None:
     assert shown == {"loadlib_orders_total", "loadlib_basket_value", "loadlib_basket_value_count",
                      "loadlib_basket_value_sum", "loadlib_basket_value_hist_bucket", "loadlib_basket_value_hist_count",
                      "loadlib_basket_value_hist_sum"}
+
+
+def test_influxdb_dashboard_reads_measurements_and_fields_the_output_writes() -> None:
+    """Every InfluxQL query's measurement and fields appear in the points ``--out influxdb`` writes."""
+    from loadlib.outputs.influxdb import IntervalPoints
+
+    written: dict[str, set[str]] = {}
+    for ln in IntervalPoints().points(_sample_snapshot(), now=1.0):
+        head, fields, _ts = re.split(r"(?<!\\) ", ln)  # spaces in tag values are escaped
+        written.setdefault(head.split(",")[0], set()).update(f.split("=")[0] for f in fields.split(","))
+    queries = [t["query"] for p in json.loads(INFLUX_DASHBOARD.read_text())["panels"] for t in p["targets"]]
+    assert queries
+    for q in queries:
+        measurement = re.search(r'FROM "([^"]+)"', q).group(1)  # type: ignore[union-attr]
+        assert measurement in written, f"{q}: no points named {measurement}"
+        fields = set(re.findall(r'(?:sum|max|last|mean|min)\("([^"]+)"\)', q))
+        assert fields and fields <= written[measurement], f"{q}: {fields - written[measurement]} not written"
+    for needed in ("http_reqs", "http_req_duration", "http_req_failed", "vus", "checks"):
+        assert any(f'FROM "{needed}"' in q for q in queries)
 
 
 # -- Kubernetes -----------------------------------------------------------------------------------------
