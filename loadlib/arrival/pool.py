@@ -77,6 +77,10 @@ class VuPool:
         self.max_vus = max(self.pre_allocated, max_vus)
 
     @property
+    def attached(self) -> int:
+        return len(self._attached)
+
+    @property
     def busy(self) -> int:
         return len(self._active) - len(self._idle)
 

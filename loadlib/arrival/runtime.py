@@ -114,7 +114,7 @@ class ScenarioExecutor:
         return start - early_s <= t < end
 
     def deficit(self) -> int:
-        return self.pool.max_vus - len(self.pool._attached)
+        return self.pool.max_vus - self.pool.attached
 
     # -- control --------------------------------------------------------------------------------------
 
@@ -244,7 +244,10 @@ class ScenarioExecutor:
         ticket.started = now
         ticket.lag_ms = max(0.0, (now - ticket.scheduled) * 1000.0)
         self.lag.add(ticket.lag_ms)
-        self.recent.append(now)
+        recent = self.recent
+        recent.append(now)
+        while recent[0] < now - RATE_WINDOW_S:  # bounded memory however long the run
+            recent.popleft()
         sink.record(sink.LAG, ticket.lag_ms, self.tags)
 
     def ended(self, ticket: Ticket) -> None:
