@@ -22,6 +22,7 @@ _MODULES = (
     "arrival",  # open-model arrival-rate executors
     "cluster",  # master/worker: lost workers logged, users rebalanced, run marked partial
     "metrics",  # request/user events -> registry; worker -> master deltas
+    "timings",  # k6's http_req_blocked/connecting/tls_handshaking/sending/waiting/receiving, measured in the clients
     "faults",  # request timeouts, short bodies, error kinds' helpers, secrets redacted from logs/errors
     "thresholds",  # evaluation every 2 s, abortOnFail, exit codes
     "workload",  # workload environment variables, validated before traffic

@@ -5,6 +5,9 @@ Built-ins (k6 names): ``http_reqs``, ``http_req_duration``, ``http_req_failed``
 failures: ``loadlib.faults.kinds.classify``, e.g. timeout, reset, http_5xx), ``iterations`` and ``iteration_duration`` (one task execution is one
 iteration), ``vus``, ``vus_max``, ``data_sent`` (request body bytes),
 ``data_received`` (response body bytes), ``checks``, ``dropped_iterations``.
+The timing breakdown ``http_req_blocked``/``connecting``/``tls_handshaking``/``sending``/``waiting``/
+``receiving`` comes from ``loadlib.plugin.timings``; ``http_req_duration`` is Locust's response time minus
+``http_req_blocked`` (k6's sending + waiting + receiving).
 Exceptions escaping a task are logged by Locust, counted in ``script_errors``
 (tag error_kind) and the user goes on, as k6 continues its iteration loop.
 
@@ -41,7 +44,7 @@ from loadlib.faults.kinds import classify
 from loadlib.metrics import MetricType, Registry, ValueKind, current_registry, set_default_tags_provider
 from loadlib.metrics.aggregate import MergedAggregate
 from loadlib.metrics.snapshot import Snapshot, tagset
-from loadlib.plugin import state
+from loadlib.plugin import state, timings
 from loadlib.plugin.handshake import hello_until_answered
 from loadlib.results import TimelinePoint
 from loadlib.shapes.progress import iteration_completed
@@ -71,6 +74,8 @@ BUILTINS: Mapping[str, tuple[MetricType, ValueKind]] = {
     "checks": (MetricType.RATE, ValueKind.DEFAULT),
     "dropped_iterations": (MetricType.COUNTER, ValueKind.DEFAULT),
     "script_errors": (MetricType.COUNTER, ValueKind.DEFAULT),  # loadlib's: exceptions escaping a task
+    # k6's timing breakdown, measured in the clients by loadlib.plugin.timings; duration = sending+waiting+receiving
+    **{name: (MetricType.TREND, ValueKind.TIME) for name in timings.NAMES},
 }
 
 
@@ -82,6 +87,7 @@ class _Hub:
         self.defs = {name: self.registry.define(name, t, c) for name, (t, c) in BUILTINS.items()}
         self.http_defs = tuple(self.defs[n] for n in
                                ("http_reqs", "http_req_duration", "http_req_failed", "data_received", "data_sent"))
+        self.timing_defs = tuple(self.defs[n] for n in timings.NAMES)
         self.role = "local"
         self.scenario_of_class: dict[str, str] = {}
         self.default_scenario = "default"
@@ -191,7 +197,8 @@ def on_request(request_type: str, name: str, response_time: float, response_leng
     h = _HUB or hub()
     reqs, duration, failed, received, sent = h.http_defs
     add = h.registry.add
-    sc = getattr(getcurrent(), "_loadlib_scenario", None) or _scenario_of_current()
+    g = getcurrent()
+    sc = getattr(g, "_loadlib_scenario", None) or _scenario_of_current()
     status = str(getattr(response, "status_code", None) or 0)
     if exception is None:
         tags: tuple[tuple[str, str], ...] = (
@@ -206,7 +213,10 @@ def on_request(request_type: str, name: str, response_time: float, response_leng
         if extra:
             tags = tagset({**extra, **dict(tags)})
     add(reqs, 1.0, tags)
-    add(duration, float(response_time or 0.0), tags)
+    phases = timings.phases(timings.take(g), response_time)  # the clients' stash for this request, consumed
+    for metric, value in zip(h.timing_defs, phases, strict=True):
+        add(metric, value, tags)
+    add(duration, float(response_time or 0.0) - phases[0], tags)  # k6: connection setup (blocked) is not in it
     add(failed, exception is not None, tags)
     sc_tags = (("scenario", sc),)
     add(received, float(response_length or 0), sc_tags)
