@@ -63,8 +63,9 @@ class VuPool:
         self.max_wait_s = max_wait_s
         self._attached: set[Hashable] = set()
         self._active: set[Hashable] = set()
-        self._idle: deque[Hashable] = deque()  # active, waiting for a start
-        self._inactive: deque[Hashable] = deque()  # attached, not activated yet
+        # insertion-ordered dicts as ordered sets: O(1) membership and removal with hundreds of VUs
+        self._idle: dict[Hashable, None] = {}  # active, waiting for a start (newest last)
+        self._inactive: dict[Hashable, None] = {}  # attached, not activated yet (oldest first)
         self._waiting: deque[float] = deque()  # scheduled instants of starts waiting for a VU
         self.offered = self.started = self.dropped = 0
         self.peak_busy = self.peak_active = 0
@@ -112,9 +113,10 @@ class VuPool:
         self.offered += 1
         if self._idle:
             # the VU that freed up last: its connection is warm, the others can stay idle
-            return self._run(self._idle.pop(), scheduled)
+            return self._run(self._idle.popitem()[0], scheduled)
         if self._inactive and self._can_activate():
-            vu = self._inactive.popleft()
+            vu = next(iter(self._inactive))
+            del self._inactive[vu]
             self._active.add(vu)
             return self._run(vu, scheduled)
         if len(self._attached) < self.max_vus or self.queue_when_full:
@@ -129,38 +131,34 @@ class VuPool:
         self._attached.add(vu)
         if len(self._active) < self.pre_allocated:
             self._active.add(vu)
-            self._idle.append(vu)
+            self._idle[vu] = None
         else:
-            self._inactive.append(vu)
+            self._inactive[vu] = None
 
     def ready(self, vu: Hashable, now: float) -> Decision | None:
         """``vu`` finished an iteration (or just attached): the start it runs next, if one waits."""
         if vu not in self._attached:
             self.attach(vu, now)
         # the VU is idle now, wherever attach() or a finished iteration left it
-        if vu in self._idle:
-            self._idle.remove(vu)
-        if vu in self._inactive:
-            self._inactive.remove(vu)
+        self._idle.pop(vu, None)
+        self._inactive.pop(vu, None)
         self.expire(now)
         if self._waiting and (vu in self._active or self._can_activate()):
             scheduled = self._waiting.popleft()
             self._active.add(vu)
             return self._run(vu, scheduled)
         if vu in self._active:
-            self._idle.append(vu)
+            self._idle[vu] = None
         else:
-            self._inactive.append(vu)
+            self._inactive[vu] = None
         return None
 
     def detach(self, vu: Hashable) -> None:
         """The user stopped (the shape ended the scenario, or the run stops)."""
         self._attached.discard(vu)
         self._active.discard(vu)
-        if vu in self._idle:
-            self._idle.remove(vu)
-        if vu in self._inactive:
-            self._inactive.remove(vu)
+        self._idle.pop(vu, None)
+        self._inactive.pop(vu, None)
 
     def expire(self, now: float) -> list[Decision]:
         """Drop starts that waited longer than ``max_wait_s``."""
