@@ -25,6 +25,8 @@ Trend              summary ``loadlib_<name>_seconds{quantile=...}`` (+ ``_sum``,
 thresholds         ``loadlib_threshold_ok{metric,threshold}`` 1/0, ``loadlib_threshold_observed``
 run                ``loadlib_run_info{test,profile,role}``, ``loadlib_workers``,
                    ``loadlib_run_partial``, ``loadlib_run_duration_seconds``
+generators         ``loadlib_generator_cpu_percent{process}``, ``loadlib_generator_memory_bytes{process}``
+                   (the master / local process and each worker, from Locust's heartbeats)
 =================  ==========================================================================
 
 >>> from prometheus_client import CollectorRegistry, generate_latest
@@ -206,7 +208,15 @@ def run_families(snapshot: Snapshot, info: Mapping[str, object]) -> list[Metric]
                                 value=1.0 if info.get("partial") else 0.0)
     duration = GaugeMetricFamily(PREFIX + "run_duration_seconds", "seconds since the run started",
                                  value=float(snapshot.duration_s))
-    return [run, workers, partial, duration]
+    cpu = GaugeMetricFamily(PREFIX + "generator_cpu_percent", "CPU use of each load-generator process (one core = 100)",
+                            labels=["process"])
+    mem = GaugeMetricFamily(PREFIX + "generator_memory_bytes", "resident memory of each load-generator process",
+                            labels=["process"])
+    usage = info.get("usage") or ()
+    for name, cpu_pct, rss in usage:  # type: ignore[attr-defined]
+        cpu.add_metric([str(name)], float(cpu_pct))
+        mem.add_metric([str(name)], float(rss))
+    return [run, workers, partial, duration, cpu, mem]
 
 
 def families(snapshot: Snapshot, verdicts: Sequence[ThresholdVerdict] = (),

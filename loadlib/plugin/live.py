@@ -47,6 +47,7 @@ class _Live:
     influx_done: bool = False
     verdicts: tuple[Any, ...] = ()
     verdicts_at: float = 0.0
+    process: Any = None  # psutil.Process of this process (CPU % between scrapes)
 
 
 def _live() -> _Live:
@@ -117,7 +118,34 @@ def run_info() -> dict[str, object]:
 
     return {"test": Path(locustfile.split(",")[0]).stem if locustfile else "",
             "profile": getattr(profile, "name", None) or "", "role": _live().role,
-            "partial": bool(state.RUN.partial)}
+            "partial": bool(state.RUN.partial), "usage": generator_usage(getattr(env, "runner", None))}
+
+
+def generator_usage(runner: Any) -> list[tuple[str, float, float]]:
+    """(process, CPU %, RSS bytes) of this process (measured now) and, on a master, each worker.
+
+    Workers' numbers come with Locust's heartbeats and are refreshed only every
+    10 s (``CPU_MONITOR_INTERVAL``): 0 during a worker's first 10 s.
+    """
+    if runner is None:
+        return []
+    lv = _live()
+    try:
+        if lv.process is None:
+            import psutil
+
+            lv.process = psutil.Process()
+            lv.process.cpu_percent(None)  # starts psutil's clock; the next call measures since now
+        out = [(lv.role, float(lv.process.cpu_percent(None)), float(lv.process.memory_info().rss))]
+    except Exception:  # psutil missing or /proc unreadable: Locust's own numbers
+        out = [(lv.role, float(getattr(runner, "current_cpu_usage", 0.0) or 0.0),
+                float(getattr(runner, "current_memory_usage", 0) or 0))]
+    clients = getattr(runner, "clients", None)
+    if clients is not None:
+        for node in list(clients.values()):
+            out.append((f"worker-{runner.get_worker_index(node.id)}", float(node.cpu_usage or 0),
+                        float(node.memory_usage or 0)))
+    return out
 
 
 def prometheus_source() -> tuple[Any, tuple[Any, ...], dict[str, object]]:

@@ -73,6 +73,9 @@ def test_prometheus_scrapes_the_master_and_promql_returns_the_request_count(tmp_
         assert prom.scalar('max_over_time(loadlib_checks_fails_total{check="is 200"}[1m])') == USERS * (N // 5)
         assert prom.scalar('max_over_time(loadlib_threshold_ok{metric="http_req_failed"}[1m])') == 1.0
         assert prom.scalar("max_over_time(loadlib_workers[1m])") == 2
+        # CPU/memory of the master (measured at each scrape) and both workers (Locust's 10-s heartbeats)
+        assert prom.scalar("count(max_over_time(loadlib_generator_memory_bytes[1m]))") == 3
+        assert prom.scalar('max_over_time(loadlib_generator_memory_bytes{process="master"}[1m])') > 10e6
         p95 = prom.query('max_over_time(loadlib_http_req_duration_seconds{quantile="0.95",status="200"}[1m])')
         assert p95 and 0 < float(p95[0]["value"][1]) < 5
 

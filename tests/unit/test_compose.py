@@ -200,7 +200,8 @@ def _exprs() -> list[str]:
 
 def test_every_dashboard_query_names_an_exported_metric() -> None:
     verdicts = (ThresholdVerdict("http_req_duration", "p(95)<500", True, 12.0, "p(95)"),)
-    exposed = exposed_names(families(_sample_snapshot(), verdicts, {"role": "master"}))
+    info = {"role": "master", "usage": [("master", 3.0, 1e8), ("worker-0", 55.0, 2e8)]}
+    exposed = exposed_names(families(_sample_snapshot(), verdicts, info))
     exprs = _exprs()
     named = set()
     for e in exprs:
@@ -212,7 +213,7 @@ def test_every_dashboard_query_names_an_exported_metric() -> None:
     # the panels the stack promises
     for needed in ("loadlib_http_reqs_total", "loadlib_http_req_duration_hist_seconds_bucket",
                    "loadlib_http_req_failed_passes_total", "loadlib_vus", "loadlib_threshold_ok",
-                   "loadlib_checks_passes_total"):
+                   "loadlib_checks_passes_total", "loadlib_generator_cpu_percent"):
         assert needed in named
     assert any("histogram_quantile(0.99" in e for e in exprs) and any("histogram_quantile(0.5" in e for e in exprs)
 

@@ -95,7 +95,8 @@ def test_non_time_trend_keeps_its_unit_and_name() -> None:
 def test_thresholds_and_run_facts() -> None:
     verdicts = (ThresholdVerdict("http_req_duration", "p(95)<500", False, 650.0, "p(95)"),
                 ThresholdVerdict("http_req_failed", "rate<0.5", True, 0.1, "rate"))
-    s = _samples(_text(verdicts, {"role": "master", "test": "shop", "partial": True}))
+    usage = [("master", 12.5, 1e8), ("worker-0", 87.0, 2e8)]
+    s = _samples(_text(verdicts, {"role": "master", "test": "shop", "partial": True, "usage": usage}))
     assert _get(s, "loadlib_threshold_ok", metric="http_req_duration", threshold="p(95)<500") == 0.0
     assert _get(s, "loadlib_threshold_ok", metric="http_req_failed") == 1.0
     assert _get(s, "loadlib_threshold_observed", metric="http_req_duration") == 650.0
@@ -103,6 +104,8 @@ def test_thresholds_and_run_facts() -> None:
     assert _get(s, "loadlib_workers") == 2
     assert _get(s, "loadlib_run_partial") == 1.0
     assert _get(s, "loadlib_run_duration_seconds") == 10.0
+    assert _get(s, "loadlib_generator_cpu_percent", process="worker-0") == 87.0
+    assert _get(s, "loadlib_generator_memory_bytes", process="master") == 1e8
 
 
 def test_label_names_are_sanitized_and_never_reserved() -> None:
