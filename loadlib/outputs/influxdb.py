@@ -15,6 +15,10 @@ Trend      ``count``, ``mean``, ``min``, ``max``, ``p50``, ``p90``, ``p95``, ``p
            metrics; percentiles of the interval's samples, from the HDR histogram delta)
 =========  ==================================================================================
 
+On a master, worker data arrives with each worker's report (every ~3 s), so
+a point holds what reached the master in that second: ``sum()`` over any
+range is exact, a single second's value is lumpy.
+
 Delivery (``InfluxBuffer``): points wait in a bounded buffer of
 ``MAX_BUFFERED_POINTS`` (100,000) points and are posted in batches of up to
 ``BATCH_POINTS`` to ``/write?db=DB&precision=ms``. A failed post keeps the
