@@ -157,6 +157,10 @@ def collect(inv: Invocation, run: ProcessRun) -> Measurement:
         return Measurement(inv.scenario.name, inv.generator, status="failed",
                            note=f"{why}; no result ({type(e).__name__}: {e}); last stderr line: {tail}")
     m = with_report(base, report)
+    if m.requests == 0 or m.failures >= m.requests:
+        # numbers from a run whose target never answered properly say nothing about the generator
+        why = "no request completed" if m.requests == 0 else f"all {m.requests:,} requests failed"
+        return replace(m, status="failed", note=f"{why}: the target did not answer (exit {run.returncode})")
     summary = inv.workdir / "loadlib-summary.json"
     if inv.generator in ("loadlib", "loadlib-layer") and summary.exists():
         try:

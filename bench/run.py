@@ -47,7 +47,7 @@ from common import (  # noqa: E402  (bench/ is not a package: its modules import
 )
 from generators import SCENARIOS, collect, plan  # noqa: E402
 from measure import run_measured  # noqa: E402
-from servers import BenchSetupError, find_k6, find_py_spy, nginx, sandbox  # noqa: E402
+from servers import BenchSetupError, Sandbox, find_k6, find_py_spy, nginx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -163,35 +163,37 @@ def run_all(args: argparse.Namespace, gen_core: int | None, target_core: int | N
     # hits every generator alike; each keeps its best run (contention only ever makes runs worse)
     matrix = [(s, g) for s in scenarios for g in s.generators if g in wanted]
     todo = [pair for _ in range(args.repeat) for pair in matrix]
-    with nginx(target_core) as ngx:
-        use_sandbox = "payments" in args.scenarios.split(",") and not args.no_sandbox
-        with (sandbox(target_core) if use_sandbox else _none()) as sbx:
-            for i, (scenario, gen) in enumerate(todo, 1):
-                target = sbx if (scenario.name == "payments" and sbx is not None) else ngx
-                targets[scenario.name] = f"{target.kind} {target.url}{'' if scenario.name != 'payments' else target.payment_path}"
-                inv = plan(gen, scenario, base_url=target.url, payment_path=target.payment_path,
-                           duration=args.duration, workdir=workroot / f"{scenario.name}-{gen}", k6=k6)
-                if isinstance(inv, str):
-                    m = Measurement(scenario.name, gen, status="unavailable", note=inv)
-                else:
-                    target_cpu0 = target.cpu_seconds()
-                    counter = target.request_counter()
-                    try:
-                        run = run_measured(inv.cmd, cpu_core=gen_core, timeout=args.duration + 120, env=inv.env,
-                                           cwd=inv.workdir, log_dir=inv.workdir, name="generator", probe=counter)
-                    finally:
-                        if counter is not None:
-                            counter.close()
-                    m = collect(inv, run)
-                    m = annotate_contention(m, target.cpu_seconds() - target_cpu0)
-                rows.append(m)
-                progress(i, len(todo), m)
-                time.sleep(1.0)  # let the target's connections drain before the next generator
-            if args.profile:
-                from profiling import profile_loadlib
+    with nginx(target_core) as ngx, Sandbox(target_core) as sandbox:
+        if args.no_sandbox:
+            sandbox.failed = True
+        for i, (scenario, gen) in enumerate(todo, 1):
+            # the sandbox starts on first use and is health-checked (restarted if it died) before each run
+            target = (sandbox.target() if scenario.name == "payments" else None) or ngx
+            targets[scenario.name] = f"{target.kind} {target.url}{'' if scenario.name != 'payments' else target.payment_path}"
+            inv = plan(gen, scenario, base_url=target.url, payment_path=target.payment_path,
+                       duration=args.duration, workdir=workroot / f"{scenario.name}-{gen}", k6=k6)
+            if isinstance(inv, str):
+                m = Measurement(scenario.name, gen, status="unavailable", note=inv)
+            else:
+                target_cpu0 = target.cpu_seconds()
+                counter = target.request_counter()
+                try:
+                    run = run_measured(inv.cmd, cpu_core=gen_core, timeout=args.duration + 120, env=inv.env,
+                                       cwd=inv.workdir, log_dir=inv.workdir, name="generator", probe=counter)
+                finally:
+                    if counter is not None:
+                        counter.close()
+                m = collect(inv, run)
+                m = annotate_contention(m, target.cpu_seconds() - target_cpu0)
+            m = replace(m, extra={**m.extra, "target": target.kind})
+            rows.append(m)
+            progress(i, len(todo), m)
+            time.sleep(1.0)  # let the target's connections drain before the next generator
+        if args.profile:
+            from profiling import profile_loadlib
 
-                args.out.mkdir(parents=True, exist_ok=True)
-                profile_loadlib(args, ngx, gen_core, workroot, args.out)
+            args.out.mkdir(parents=True, exist_ok=True)
+            profile_loadlib(args, ngx, gen_core, workroot, args.out)
     return best_runs(rows), targets
 
 
@@ -226,14 +228,6 @@ def annotate_contention(m: Measurement, target_cpu: float) -> Measurement:
     extra["target_cpu_seconds"] = round(target_cpu, 2)
     extra["contention_cpu_seconds"] = round(max(extra["other_cpu_seconds"] - target_cpu, 0.0), 2)
     return replace(m, extra=extra)
-
-
-class _none:  # a context manager yielding None (no sandbox wanted)
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def show(path: Path) -> int:

@@ -205,42 +205,92 @@ def nginx(core: int | None) -> Iterator[Target]:
             log.close()
 
 
-@contextlib.contextmanager
-def sandbox(core: int | None, timeout: float = 60.0) -> Iterator[Target | None]:
-    """The embedded sandbox (``python -m loadlib.sandbox --port 0``), or None when it is not there yet."""
-    proc = subprocess.Popen([*pin_prefix(core), sys.executable, "-m", "loadlib.sandbox", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    url = None
-    try:
-        deadline = time.monotonic() + timeout
-        assert proc.stdout is not None
-        lines: list[str] = []
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break  # exited
-            lines.append(line)
-            if line.startswith("LOADLIB_SANDBOX_URL="):
-                url = line.split("=", 1)[1].strip().rstrip("/")
-                break
-        if url is None:
-            print("bench: the embedded sandbox did not start; payments run against nginx's stub instead:\n  "
-                  + "".join(lines[-5:]).strip().replace("\n", "\n  "), flush=True)
-            yield None
-            return
-        # drain its output so a chatty access log cannot block it
-        import threading
+class Sandbox:
+    """The embedded sandbox (``python -m loadlib.sandbox --port 0``), started on first use.
 
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    ``target()`` answers a live, healthy sandbox (restarting it when it died, with the tail of its
+    log), or None when it cannot be had (payments then run against nginx's stub).
+
+        with Sandbox(core=1) as sbx:
+            t = sbx.target()
+    """
+
+    def __init__(self, core: int | None, timeout: float = 60.0) -> None:
+        self.core = core
+        self.timeout = timeout
+        self.proc: subprocess.Popen | None = None
+        self.url: str | None = None
+        self.failed = False
+        self._dir = tempfile.TemporaryDirectory(prefix="loadlib-bench-sandbox-")
+        self.log = Path(self._dir.name) / "sandbox.log"
+        self.starts = 0
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+        self._dir.cleanup()
+
+    def target(self) -> Target | None:
+        if self.failed:
+            return None
+        if self.proc is not None and self.proc.poll() is None and self.url and _healthy(self.url):
+            return Target(self.url, "/tribble/payments", "sandbox", self.proc.pid)
+        if self.proc is not None:
+            print(f"bench: the sandbox at {self.url} stopped answering (exit {self.proc.poll()}); restarting it. "
+                  f"Its last lines:\n  {self._tail()}", flush=True)
+            _stop(self.proc)
+        if self.starts >= 3:
+            self.failed = True
+            return None
+        return self._start()
+
+    def _start(self) -> Target | None:
+        self.starts += 1
+        self.url = None
+        ready = Path(self._dir.name) / f"ready-{self.starts}"
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [*pin_prefix(self.core), sys.executable, "-m", "loadlib.sandbox", "--port", "0",
+                 "--ready-file", str(ready), "--log-level", "warning"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if ready.exists():
+                line = ready.read_text().strip()
+                if line.startswith("LOADLIB_SANDBOX_URL="):
+                    self.url = line.split("=", 1)[1].strip().rstrip("/")
+                    break
+            time.sleep(0.1)
+        if self.url is not None:
+            try:
+                wait_http(self.url + "/health", timeout=30)
+                return Target(self.url, "/tribble/payments", "sandbox", self.proc.pid)
+            except BenchSetupError:
+                pass
+        print("bench: the embedded sandbox did not start; payments run against nginx's stub instead:\n  "
+              + self._tail(), flush=True)
+        _stop(self.proc)
+        self.failed = True
+        return None
+
+    def _tail(self, lines: int = 5) -> str:
         try:
-            wait_http(url + "/health", timeout=30)
-        except BenchSetupError as e:
-            print(f"bench: sandbox not healthy ({e}); payments run against nginx's stub instead", flush=True)
-            yield None
-            return
-        yield Target(url, "/tribble/payments", "sandbox", proc.pid)
-    finally:
-        _stop(proc)
+            text = self.log.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n  ".join(text[-lines:]) or "(empty log)"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=5) as r:
+            r.read()
+            return True
+    except OSError:
+        return False
 
 
 def _stop(proc: subprocess.Popen) -> None:
