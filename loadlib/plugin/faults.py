@@ -66,7 +66,7 @@ def apply_timeouts(user_classes: Any, seconds: float) -> list[str]:
                 _mark(cls, "network_timeout", "connection_timeout")
                 applied.append(cls.__name__)
         elif issubclass(cls, locust.HttpUser) and not _sets_own(cls, "network_timeout", locust.HttpUser):
-            cls.network_timeout = seconds  # type: ignore[attr-defined]
+            cls.network_timeout = seconds
             _mark(cls, "network_timeout")
             applied.append(cls.__name__)
     return applied
@@ -91,7 +91,7 @@ def _patch_requests_default_timeout() -> None:
         return original(self, method, url, *args, **kwargs)
 
     request._loadlib_wrapped = True  # type: ignore[attr-defined]
-    HttpSession.request = request  # type: ignore[method-assign]
+    HttpSession.request = request  # type: ignore[method-assign,assignment]  # same call, a default timeout added
 
 
 # -- short bodies (geventhttpclient) ---------------------------------------------------------------------
