@@ -154,6 +154,11 @@ def test_per_request_timeout_is_a_total_deadline(run: dict, client: str) -> None
     assert durations and all(0.4 * 1000 < s["max"] < 0.75 * 1000 for s in durations), durations
 
 
+def test_dns_failure_does_not_wait_for_a_resolver_timeout(run: dict) -> None:
+    durations = [s["max"] for tags, s in run["snap"]["series"]["http_req_duration"] if tags["name"].endswith(" dns")]
+    assert len(durations) == 4 and max(durations) < 3000, durations  # ms: `.invalid` fails at once, no lookup
+
+
 def test_thresholds_see_error_kinds_and_decide_the_exit_code(run: dict) -> None:
     proc = run["proc"]
     assert proc.returncode == 99, proc.stdout[-3000:] + proc.stderr[-3000:]
