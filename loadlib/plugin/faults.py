@@ -12,9 +12,13 @@
   request (``bad_body``), as requests already does.
 * **Secrets.** A logging filter on every root handler and on Locust's and
   loadlib's loggers passes each message (and traceback) through
-  ``loadlib.redact``; Locust's error table keys its entries by the redacted
-  text; declared workload variables with secret-looking names (KEY, SECRET,
-  TOKEN, PASSWORD) are registered once resolved.
+  ``loadlib.redact``; Locust's error and exceptions tables hold redacted text;
+  request names and URLs are masked before any request listener sees them
+  (stats, metrics tags, --out, Prometheus); declared workload variables with
+  secret-looking names (KEY, SECRET, TOKEN, PASSWORD) are registered once resolved.
+* **A quiet console.** An exception escaping a task (``r.json()`` on a bad
+  body) is logged by Locust with a traceback every time; loadlib logs one
+  line per (exception type, error kind) and counts the rest (``TaskErrorFilter``).
 """
 
 from __future__ import annotations
