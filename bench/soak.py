@@ -33,7 +33,11 @@ MB = 1 << 20
 
 
 def slope_per_hour(samples: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (seconds, MB) samples, in MB per hour (0 for fewer than two samples)."""
+    """Least-squares slope of (seconds, MB) samples, in MB per hour (0 for fewer than two samples).
+
+    >>> round(slope_per_hour([(0, 100.0), (1800, 101.0), (3600, 102.0)]), 3)
+    2.0
+    """
     n = len(samples)
     if n < 2:
         return 0.0
