@@ -33,7 +33,7 @@ log = logging.getLogger("loadlib.arrival")
 HELLO, CONFIG, SPLIT = "loadlib_arrival_hello", "loadlib_arrival_config", "loadlib_arrival_split"
 REPORT_KEY = "loadlib_arrival"
 MEMBERSHIP_POLL_S = 0.5
-SILENT_S = 2.0  # Locust workers send a heartbeat every second
+SILENT_S = 3.0  # Locust workers send a heartbeat every second; a busy one may skip two
 HELLO_RETRY_S = 1.0
 
 
@@ -250,8 +250,8 @@ def _resplit(runner: Any, ctx: _Ctx, first: bool = False) -> None:
 
     assert ctx.t0_wall is not None
     members = _live_workers(runner, () if first else ctx.members, ctx.heard)
-    if members == ctx.members and not first:
-        return
+    if (members == ctx.members or not members) and not first:
+        return  # nobody left to take the starts: keep the split until someone is heard again
     effective = float("-inf") if first else time.time() - ctx.t0_wall + RESPLIT_MARGIN_S
     if not first:
         log.info("arrival rate re-split over %d worker(s) from t=%.1fs", len(members), effective)
