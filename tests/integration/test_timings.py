@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import child_env, free_port, process, run_locust, wait_http
+from tests.support import LOCUST, child_env, free_port, process, run_locust, wait_http
 
 pytestmark = pytest.mark.integration
 
@@ -203,6 +203,35 @@ def test_breakdown_per_client(tmp_path: Path, user: str, tls: bool) -> None:
     # k6: http_req_duration = sending + waiting + receiving (per request, so also on average).
     parts = sum(snap[n]["avg"] for n in ("http_req_sending", "http_req_waiting", "http_req_receiving"))
     assert snap["http_req_duration"]["avg"] == pytest.approx(parts, rel=1e-6, abs=1e-6)
+
+
+def test_distributed_master_gets_the_workers_breakdown(tmp_path: Path) -> None:
+    """Workers measure; the master's merged snapshot has every phase, one sample per request."""
+    locustfile = tmp_path / "timed.py"
+    locustfile.write_text(textwrap.dedent(LOCUSTFILE))
+    profile = tmp_path / "timings.toml"
+    profile.write_text(PROFILE)
+    port, bus = free_port(), free_port()
+    dump = tmp_path / "master.json"
+    with process([sys.executable, "-m", "tests.integration.test_timings", str(port)], log=tmp_path / "server.log"):
+        wait_http(f"http://127.0.0.1:{port}/")
+        master = [LOCUST, "-f", str(locustfile), "Fast", "--headless", "--load-profile", str(profile),
+                  "--host", f"http://127.0.0.1:{port}", "--master", "--master-bind-host", "127.0.0.1",
+                  "--master-bind-port", str(bus), "--expect-workers", "1"]
+        worker = [LOCUST, "-f", str(locustfile), "Fast", "--worker", "--master-host", "127.0.0.1",
+                  "--master-port", str(bus)]
+        with process(master, env=child_env(LOADLIB_DEBUG_SNAPSHOT=str(dump)), log=tmp_path / "master.log") as m, \
+                process(worker, log=tmp_path / "worker.log") as w:
+            code = m.wait(timeout=120)
+            w.wait(timeout=30)
+    assert code == 0, (tmp_path / "master.log").read_text()[-4000:]
+    snap = json.loads(dump.read_text())["metrics"]
+    reqs = snap["http_reqs"]["count"]
+    assert reqs >= 30
+    for name in NAMES:
+        assert snap[name]["count"] == reqs, name
+    assert snap["http_req_connecting"]["max"] > 0.0 and snap["http_req_connecting"]["med"] == 0.0
+    assert snap["http_req_waiting"]["med"] >= SERVER_DELAY_S * 1000 * 0.9
 
 
 def test_shipped_load_profile_no_longer_misses_the_metrics(tmp_path: Path) -> None:
