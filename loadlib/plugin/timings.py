@@ -28,7 +28,9 @@ receiving           the rest of ``dur - blocked``: body read, client work  the s
 k6 semantics kept: ``blocked`` contains ``connecting`` and ``tls_handshaking``
 (k6 measures it from asking for a connection to getting one); on a reused
 keep-alive connection ``connecting`` and ``tls_handshaking`` are 0 and
-``blocked`` is the pool lookup (a few µs, as in k6); and
+``blocked`` is the pool lookup (both clients check an idle socket with a
+zero-timeout select, which yields to gevent's loop: µs on an idle generator,
+up to ~1 ms on a busy one); and
 ``http_req_duration = sending + waiting + receiving = dur - blocked`` (k6's
 duration leaves the connection setup out, Locust's response time includes it).
 
