@@ -154,7 +154,7 @@ def redact_bytes(data: bytes, *, headers: bool = False) -> bytes:
 
 
 _CACHE: dict[str, str] = {}
-_CACHE_MAX = 50_000
+_CACHE_MAX = 4096  # names with ids in them churn it; cleared whole when full
 _cache_version = -1
 
 

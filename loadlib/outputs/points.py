@@ -139,7 +139,7 @@ class NDJSONWriter(_AtomicStream):
         self.secrets_version = registry().version
 
     def _clean(self, tags_json: str, tags: Mapping[str, str]) -> str:
-        if len(self.clean) > 50_000:
+        if len(self.clean) > 4096:
             self.clean.clear()
         clean = json.dumps({k: redact_cached(str(v)) for k, v in tags.items()}, separators=(",", ":"))
         self.clean[tags_json] = clean

@@ -269,8 +269,8 @@ def _redact_request_names(hook: Any) -> None:
         if name is not None:
             kwargs["name"] = clean(name)
         url = kwargs.get("url")
-        if url is not None:
-            kwargs["url"] = clean(url)
+        if url is not None:  # not memoised: URLs carry ids, a cache of them would only grow
+            kwargs["url"] = redaction.redact(url)
         return original(reverse=reverse, **kwargs)
 
     fire._loadlib_wrapped = True  # type: ignore[attr-defined]
