@@ -76,16 +76,27 @@ class Histogram:
     # -- recording ---------------------------------------------------------------------------------
 
     def record(self, ms: float) -> None:
+        counts = self.counts
+        if ms == 0.0:  # fast path: connecting / TLS on every reused connection (bucket 0, the sum unchanged)
+            counts[0] = counts.get(0, 0) + 1
+            self.count += 1
+            if ms < self.min:
+                self.min = ms
+            if ms > self.max:
+                self.max = ms
+            return
         if not 0.0 <= ms <= MAX_MS:  # also catches NaN
             self.clamped += 1
             if ms != ms:
                 return
             ms = 0.0 if ms < 0.0 else MAX_MS
         us = int(ms * 1000.0 + 0.5)
-        shift = us.bit_length() - SUB_BUCKET_BITS
-        key = ((shift << _SHIFT_BITS) | (us >> shift)) if shift > 0 else us
-        counts = self.counts
-        counts[key] = counts.get(key, 0) + 1
+        if us < 2048:  # below 2.048 ms the bucket is the microsecond itself (no shift)
+            counts[us] = counts.get(us, 0) + 1
+        else:
+            shift = us.bit_length() - SUB_BUCKET_BITS
+            key = (shift << _SHIFT_BITS) | (us >> shift)
+            counts[key] = counts.get(key, 0) + 1
         self.count += 1
         self.sum += ms
         if ms < self.min:

@@ -60,6 +60,7 @@ SEAL_DELAY_LOCAL_S = 2  # a second is final once this many seconds have passed (
 SEAL_DELAY_MASTER_S = 9  # workers report every 3 s; leave room for a late report
 MASTER_WINDOW_LAG_S = 5.0  # mid-run windows on a master end here: one report interval (3 s) plus transit
 TIMELINE_METRICS = ("http_req_failed", "http_req_duration")  # http_req_failed's total is the request count
+SERIES_CACHE_MAX = 10_000  # distinct http tag sets whose recorders on_request keeps
 
 BUILTINS: Mapping[str, tuple[MetricType, ValueKind]] = {
     "http_reqs": (MetricType.COUNTER, ValueKind.DEFAULT),
@@ -98,6 +99,12 @@ class _Hub:
         self.finished = False
         self.configured = False  # a worker got the master's config (see handshake)
         self.final_report: dict[str, bool] = {}  # master: worker -> its last delta came after its users stopped
+        # The request hot path's caches (see on_request): recorders per distinct http tag set, per scenario.
+        self.generation = -1  # the registry's generation the caches were built for
+        self.http_series: dict[Any, tuple[Any, ...]] = {}
+        self.received: dict[str, Any] = {}
+        self.sent: dict[str, Any] = {}
+        self.iteration_series: dict[str, tuple[Any, Any]] = {}
 
 
 _HUB: _Hub | None = None
@@ -192,37 +199,78 @@ def _body_len(response: Any) -> int:
     return 0
 
 
+def _http_recorders(h: _Hub, tags: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    """Recorders of one http tag set, in recording order: reqs, the six timings, duration, failed."""
+    if len(h.http_series) >= SERIES_CACHE_MAX:  # per-request tag values (ids in context): don't grow forever
+        h.http_series.clear()
+    rec = h.registry.recorder
+    reqs, duration, failed = h.http_defs[:3]
+    return (rec(reqs, tags), *(rec(m, tags) for m in h.timing_defs), rec(duration, tags), rec(failed, tags))
+
+
+def _sync_caches(h: _Hub) -> None:
+    """Drop every cached recorder when the registry changed what ``add`` does (a window or tap was added)."""
+    h.http_series.clear()
+    h.received.clear()
+    h.sent.clear()
+    h.iteration_series.clear()
+    h.generation = h.registry.generation
+
+
 def on_request(request_type: str, name: str, response_time: float, response_length: int,
                response: Any = None, exception: Any = None, **_: Any) -> None:
+    # The hot path: each distinct tag set's ten series are resolved once (``_http_recorders``) and
+    # then recorded into directly; the same samples, series and order as ``registry.add`` per metric.
     h = _HUB or hub()
-    reqs, duration, failed, received, sent = h.http_defs
-    add = h.registry.add
+    if h.registry.generation != h.generation:
+        _sync_caches(h)
     g = getcurrent()
     sc = getattr(g, "_loadlib_scenario", None) or _scenario_of_current()
     status = str(getattr(response, "status_code", None) or 0)
-    if exception is None:
-        tags: tuple[tuple[str, str], ...] = (
-            ("expected_response", "true"), ("method", request_type), ("name", name), ("scenario", sc),
-            ("status", status))
-    else:
-        tags = (("error_kind", classify(exception, response)), ("expected_response", "false"), ("method", request_type),
-                ("name", name), ("scenario", sc), ("status", status))
     context = _.get("context")
-    if context:  # k6's per-request tags: scalar entries of the request's context (built-in tags win)
-        extra = {str(k): str(v) for k, v in context.items() if isinstance(v, str | int | float | bool)}
-        if extra:
-            tags = tagset({**extra, **dict(tags)})
-    add(reqs, 1.0, tags)
-    phases = timings.phases(timings.take(g), response_time)  # the clients' stash for this request, consumed
-    for metric, value in zip(h.timing_defs, phases, strict=True):
-        add(metric, value, tags)
-    add(duration, float(response_time or 0.0) - phases[0], tags)  # k6: connection setup (blocked) is not in it
-    add(failed, exception is not None, tags)
-    sc_tags = (("scenario", sc),)
-    add(received, float(response_length or 0), sc_tags)
+    if exception is None and not context:  # the success path: no tag tuple built once the key is known
+        key: Any = (request_type, name, sc, status)
+        recs = h.http_series.get(key)
+        if recs is None:
+            recs = h.http_series[key] = _http_recorders(h, (
+                ("expected_response", "true"), ("method", request_type), ("name", name), ("scenario", sc),
+                ("status", status)))
+    else:
+        if exception is None:
+            tags: tuple[tuple[str, str], ...] = (
+                ("expected_response", "true"), ("method", request_type), ("name", name), ("scenario", sc),
+                ("status", status))
+        else:
+            tags = (("error_kind", classify(exception, response)), ("expected_response", "false"),
+                    ("method", request_type), ("name", name), ("scenario", sc), ("status", status))
+        if context:  # k6's per-request tags: scalar entries of the request's context (built-in tags win)
+            extra = {str(k): str(v) for k, v in context.items() if isinstance(v, str | int | float | bool)}
+            if extra:
+                tags = tagset({**extra, **dict(tags)})
+        recs = h.http_series.get(tags)
+        if recs is None:
+            recs = h.http_series[tags] = _http_recorders(h, tags)
+    reqs, blocked_r, connecting_r, tls_r, sending_r, waiting_r, receiving_r, duration, failed = recs
+    reqs(1.0)
+    blocked, connecting, tls, sending, waiting, receiving = timings.phases(timings.take(g), response_time)
+    blocked_r(blocked)  # the clients' stash for this request, consumed
+    connecting_r(connecting)
+    tls_r(tls)
+    sending_r(sending)
+    waiting_r(waiting)
+    receiving_r(receiving)
+    duration(float(response_time or 0.0) - blocked)  # k6: connection setup (blocked) is not in it
+    failed(exception is not None)
+    received = h.received.get(sc)
+    if received is None:
+        received = h.received[sc] = h.registry.recorder(h.http_defs[3], (("scenario", sc),))
+    received(float(response_length or 0))
     n = _body_len(response)
     if n:
-        add(sent, float(n), sc_tags)
+        sent = h.sent.get(sc)
+        if sent is None:  # created on the first body only: no empty data_sent series for GET-only scenarios
+            sent = h.sent[sc] = h.registry.recorder(h.http_defs[4], (("scenario", sc),))
+        sent(float(n))
 
 
 # -- iterations: one task execution is one iteration --------------------------------------------------------
@@ -269,14 +317,20 @@ def _patch_tasksets() -> None:
 
 
 def _record_iteration(start: float, exc: BaseException | None) -> None:
-    h = hub()
+    h = _HUB or hub()
+    if h.registry.generation != h.generation:
+        _sync_caches(h)
     scenario = _scenario_of_current()
-    tags = (("scenario", scenario),)
-    h.registry.add(h.defs["iterations"], 1.0, tags)
+    recs = h.iteration_series.get(scenario)
+    if recs is None:
+        tags = (("scenario", scenario),)
+        recs = h.iteration_series[scenario] = (h.registry.recorder(h.defs["iterations"], tags),
+                                               h.registry.recorder(h.defs["iteration_duration"], tags))
+    recs[0](1.0)
     iteration_completed(scenario)  # the iteration-count executors' progress (shapes), at once
-    h.registry.add(h.defs["iteration_duration"], (time.perf_counter() - start) * 1000.0, tags)
+    recs[1]((time.perf_counter() - start) * 1000.0)
     if exc is not None:
-        h.registry.add(h.defs["script_errors"], 1.0, (("error_kind", type(exc).__name__),) + tags)
+        h.registry.add(h.defs["script_errors"], 1.0, (("error_kind", type(exc).__name__), ("scenario", scenario)))
 
 
 def on_user_error(user_instance: Any, exception: BaseException, tb: Any = None, **_: Any) -> None:
