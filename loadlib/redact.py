@@ -107,7 +107,11 @@ _HEADER_HINTS = ("uthoriz", "key", "secret", "password", "token", "ookie", "KEY"
 
 
 def _maybe_header(text: str) -> bool:
-    return any(h in text for h in _HEADER_HINTS)
+    # A plain loop, not any(<generator>): this runs for every request's URL and is ~3x faster so.
+    for h in _HEADER_HINTS:  # noqa: SIM110
+        if h in text:
+            return True
+    return False
 
 
 def _mask_header(m: re.Match[str]) -> str:

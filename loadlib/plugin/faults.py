@@ -123,15 +123,19 @@ def _patch_short_body() -> None:
             return data
         headers = self.headers
         declared = headers.get("content-length")
-        if declared is None or headers.get("content-encoding") or headers.get("transfer-encoding"):
+        if declared is None:
             return data
-        method = getattr(getattr(self, "_request", None), "method", "GET") or "GET"
-        status = int(getattr(self, "status_code", 0) or 0)
         try:
             expected = int(declared)
         except ValueError:
             return data
-        if method.upper() == "HEAD" or status in (204, 304) or len(data) >= expected:
+        if len(data) >= expected:  # the common case first: a whole body needs no other header looked up
+            return data
+        if headers.get("content-encoding") or headers.get("transfer-encoding"):
+            return data
+        method = getattr(getattr(self, "_request", None), "method", "GET") or "GET"
+        status = int(getattr(self, "status_code", 0) or 0)
+        if method.upper() == "HEAD" or status in (204, 304):
             return data
         raise HTTPParseError(f"truncated body: {len(data)} of {expected} bytes (Content-Length)")
 
