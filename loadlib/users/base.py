@@ -23,24 +23,19 @@ import itertools
 import json as jsonlib
 import time
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from loadlib.data import DataStream
 from loadlib.faults import deadline
 from loadlib.faults.kinds import HTTP_4XX, HTTP_5XX, classify
-from loadlib.protocols import (
-    DecryptError,
-    TokenClaims,
-    bearer,
-    decrypt_body,
-    new_nonce,
-    read_token,
-    sign_request,
-    verify_response,
-)
+from loadlib.protocols.responses import verify_response
+from loadlib.protocols.signing import new_nonce, sign_request
 from loadlib.users.envvars import EnvVar
 from loadlib.users.reply import Reply
+
+if TYPE_CHECKING:  # cryptography / pyjwt load on first decrypt / token read (~10 MB a process otherwise)
+    from loadlib.protocols.tokens import TokenClaims
 
 Validator = Callable[[Reply], "str | None"]
 
@@ -120,12 +115,16 @@ class WorkloadMixin:
     # --- JWT bearer auth ---------------------------------------------------------
     def use_token(self, raw: str) -> TokenClaims:
         """Remember a bearer token (claims read with pyjwt); ``bearer_headers()`` sends it."""
+        from loadlib.protocols.tokens import read_token
+
         self.token = read_token(raw)
         return self.token
 
     def bearer_headers(self) -> dict[str, str]:
         if self.token is None:
             raise RuntimeError("no bearer token: call use_token() after logging in")
+        from loadlib.protocols.tokens import bearer
+
         return bearer(self.token.raw)
 
     # --- requests --------------------------------------------------------------
@@ -255,6 +254,8 @@ class _Crypto:
                 return raw, SIGNATURE_INVALID, timings
         is_envelope = isinstance(plain, dict) and plain.get("alg") == "A256GCM"
         if self.encrypt and is_envelope:
+            from loadlib.protocols.encryption import DecryptError, decrypt_body
+
             t0 = time.perf_counter()
             try:
                 body = decrypt_body(self.secret, self.nonce, raw)
