@@ -118,7 +118,7 @@ def _loop_part(duration: float, repeat: int, gen_core: int, target_core: int) ->
     from measure import run_measured
     from servers import nginx
 
-    scenario = next(s for s in SCENARIOS if s.name == "hello")
+    scenario = SCENARIOS["hello"]
     best: dict[str, dict[str, Any]] = {}
     with nginx(target_core) as target, tempfile.TemporaryDirectory(prefix="loadlib-hotpath-") as tmp:
         for i in range(repeat):

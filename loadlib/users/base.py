@@ -80,8 +80,24 @@ class WorkloadMixin:
         runner = getattr(self.environment, "runner", None)
         self.user_index: int = next(counter)
         self.worker_index: int = int(getattr(runner, "worker_index", 0) or 0)
-        self.data = DataStream(cls, self.worker_index, self.user_index)
+        self._data: DataStream | None = None  # built on first use (see ``data``)
         self.token: TokenClaims | None = None
+
+    @property
+    def data(self) -> DataStream:
+        """This user's deterministic data stream (seeded by class, worker and user index).
+
+        Built on first use: its Mersenne Twister state is ~2.5 kB, which 2,000 sleeping users that
+        never draw data should not carry. Same seed, so the same values as building it up front.
+        """
+        d = self._data
+        if d is None:
+            d = self._data = DataStream(type(self).__name__, self.worker_index, self.user_index)
+        return d
+
+    @data.setter
+    def data(self, value: DataStream) -> None:
+        self._data = value
 
     @property
     def base_url(self) -> str:
