@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -12,14 +15,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from loadlib.sandbox.config import SandboxConfig
 from loadlib.sandbox.db import Database
-from loadlib.sandbox.tribble import audit, build
-from tests.support import free_port
+from loadlib.sandbox.tribble import audit
+from tests.support import ROOT, free_port
 
 from .helpers import response_signature_ok, signed_headers
 
@@ -27,26 +26,52 @@ N = 50
 BODY = json.dumps({"amount": 250, "currency": "USD", "merchant_id": "mrc_0042"}).encode()
 
 
+_SERVER = """
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from loadlib.sandbox.config import SandboxConfig
+from loadlib.sandbox.db import Database
+from loadlib.sandbox.tribble import build
+cfg = SandboxConfig(db_path=sys.argv[1], defects=frozenset(sys.argv[3:]))
+app = Starlette(routes=[Mount("/tribble", app=build(cfg, Database(cfg.db_path)))])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", lifespan="off", backlog=256)
+"""
+
+
 @contextlib.contextmanager
-def serve(tmp_path, **overrides) -> Iterator[tuple[str, Database]]:
-    cfg = SandboxConfig(db_path=str(tmp_path / "concurrent.db"), **overrides)
-    db = Database(cfg.db_path)
-    app = Starlette(routes=[Mount("/tribble", app=build(cfg, db))])
+def serve(tmp_path, defects: frozenset[str] = frozenset()) -> Iterator[tuple[str, Database]]:
+    """The sub-app on a real uvicorn in its own process.
+
+    A process, not a thread: other tests in the same pytest run import Locust, whose gevent
+    monkey-patching turns threads into greenlets, and uvicorn's event loop would then block
+    the test itself.
+    """
+    db_path = str(tmp_path / "concurrent.db")
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", backlog=256))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    proc = subprocess.Popen([sys.executable, "-c", _SERVER, db_path, str(port), *sorted(defects)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        yield f"http://127.0.0.1:{port}", db
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, "uvicorn exited at start-up"
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        db = Database(db_path)
+        try:
+            yield f"http://127.0.0.1:{port}", db
+        finally:
+            db.close()
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        db.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 class _Response:
