@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak clean install
+.PHONY: demo test test-slow lint bench clean install
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 2; }
@@ -25,7 +25,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check loadlib tests locustfiles bench
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) tests/run_shards.py
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m slow tests
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check loadlib tests locustfiles bench
