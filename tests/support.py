@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -22,7 +23,37 @@ VENV_BIN = Path(sys.executable).parent
 LOCUST = str(VENV_BIN / "locust")
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def _port_window() -> tuple[int, int]:
+    """Ports outside the kernel's ephemeral range (where outgoing connections take their ports)."""
+    try:
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return (20000, low - 1) if low > 21000 else (high + 1, 65000)
+
+
 def free_port() -> int:
+    """A loopback port that is free now and will stay free until the test binds it.
+
+    Port 0 would hand out an ephemeral port, which any outgoing connection (of this
+    test or of the unit shard running beside it) may take before the test's server
+    binds it; so pick one outside the ephemeral range, never the same twice per process.
+    """
+    first, last = _port_window()
+    for _ in range(500):
+        port = random.randint(first, last)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
